@@ -1,0 +1,172 @@
+/**
+ * Every setting plugpay reads from the environment, validated once at start.
+ * The README's configuration table lists the same names; keep the two together.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().positive();
+const ore = z.coerce.number().int().positive();
+
+/** The sandbox's own test credentials, used when no Vipps credentials are configured. */
+export const SANDBOX_CREDENTIALS = {
+  clientId: 'plugpay-sandbox',
+  clientSecret: 'plugpay-sandbox-secret',
+  subscriptionKey: 'plugpay-sandbox-key',
+  merchantSerialNumber: '123456'
+} as const;
+
+const schema = z
+  .object({
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_URL: z.url().optional(),
+    NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'letters, digits, _ . - only').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+
+    VIPPS_BASE_URL: z.url().optional(),
+    VIPPS_CLIENT_ID: z.string().min(1).optional(),
+    VIPPS_CLIENT_SECRET: z.string().min(1).optional(),
+    VIPPS_SUBSCRIPTION_KEY: z.string().min(1).optional(),
+    VIPPS_MSN: z.string().regex(/^[0-9]{4,6}$/, 'a Merchant Serial Number is 4 to 6 digits').optional(),
+    VIPPS_WEBHOOK_SECRET: z.string().min(1).optional(),
+    VIPPS_SYSTEM_NAME: z.string().max(30).default('plugpay'),
+    VIPPS_SYSTEM_VERSION: z.string().max(30).default('0.1.0'),
+    /** Minutes a sandbox payment may wait for approval before it expires (Vipps: 10). */
+    SANDBOX_EXPIRY_MINUTES: z.coerce.number().positive().default(10),
+
+    SIM_CHARGERS: bool.optional(),
+    SIM_CONFIG: z.string().min(1).optional(),
+
+    OCPP_HEARTBEAT_SECONDS: seconds.default(300),
+    OCPP_METER_INTERVAL_SECONDS: seconds.default(10),
+    OCPP_START_TIMEOUT_SECONDS: seconds.default(60),
+    OCPP_OFFLINE_GRACE_SECONDS: seconds.default(900),
+
+    RESERVE_DEFAULT_ORE: ore.default(35000),
+    RESERVE_MIN_ORE: ore.default(10000),
+    RESERVE_MAX_ORE: ore.default(100000),
+    RESERVE_PRESETS_ORE: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'comma-separated øre amounts, e.g. 20000,35000,50000')
+      .default('20000,35000,50000'),
+    TERMS_URL: z.string().min(1).default('/terms'),
+    OPERATOR_TOKEN: z.string().min(8).optional()
+  })
+  .superRefine((c, ctx) => {
+    const creds = [c.VIPPS_CLIENT_ID, c.VIPPS_CLIENT_SECRET, c.VIPPS_SUBSCRIPTION_KEY, c.VIPPS_MSN];
+    if (c.VIPPS_BASE_URL && creds.some((v) => v === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['VIPPS_BASE_URL'],
+        message:
+          'with VIPPS_BASE_URL set, VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY and VIPPS_MSN are required'
+      });
+    }
+    if (c.RESERVE_MIN_ORE > c.RESERVE_MAX_ORE) {
+      ctx.addIssue({ code: 'custom', path: ['RESERVE_MIN_ORE'], message: 'must not exceed RESERVE_MAX_ORE' });
+    }
+    if (c.RESERVE_DEFAULT_ORE < c.RESERVE_MIN_ORE || c.RESERVE_DEFAULT_ORE > c.RESERVE_MAX_ORE) {
+      ctx.addIssue({ code: 'custom', path: ['RESERVE_DEFAULT_ORE'], message: 'must lie between RESERVE_MIN_ORE and RESERVE_MAX_ORE' });
+    }
+  });
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  /** The address drivers' phones and Vipps reach plugpay on; no trailing slash. */
+  publicUrl: string;
+  nodeId: string;
+  logLevel: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  vipps: {
+    /** True when plugpay serves its own Vipps MobilePay sandbox and talks to it. */
+    sandbox: boolean;
+    baseUrl: string;
+    clientId: string;
+    clientSecret: string;
+    subscriptionKey: string;
+    merchantSerialNumber: string;
+    webhookSecret?: string;
+    systemName: string;
+    systemVersion: string;
+    sandboxExpiryMinutes: number;
+  };
+  sim: { chargers: boolean; configPath?: string };
+  ocpp: { heartbeatSeconds: number; meterIntervalSeconds: number; startTimeoutSeconds: number; offlineGraceSeconds: number };
+  reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
+  termsUrl: string;
+  operatorToken?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "not set", as they do in most shells and .env files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
+  const sandbox = c.VIPPS_BASE_URL === undefined;
+  const presets = c.RESERVE_PRESETS_ORE.split(',').map(Number);
+  const badPreset = presets.find((p) => p < c.RESERVE_MIN_ORE || p > c.RESERVE_MAX_ORE);
+  if (badPreset !== undefined) {
+    throw new ConfigError([`RESERVE_PRESETS_ORE: ${badPreset} lies outside RESERVE_MIN_ORE..RESERVE_MAX_ORE`]);
+  }
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    publicUrl,
+    nodeId: c.NODE_ID ?? `node-${process.pid}`,
+    logLevel: c.LOG_LEVEL,
+    dataDir: c.DATA_DIR,
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    vipps: {
+      sandbox,
+      // The embedded sandbox is reached over loopback on plugpay's own port.
+      baseUrl: (c.VIPPS_BASE_URL ?? `http://127.0.0.1:${c.PORT}/sandbox/vipps`).replace(/\/+$/, ''),
+      clientId: c.VIPPS_CLIENT_ID ?? SANDBOX_CREDENTIALS.clientId,
+      clientSecret: c.VIPPS_CLIENT_SECRET ?? SANDBOX_CREDENTIALS.clientSecret,
+      subscriptionKey: c.VIPPS_SUBSCRIPTION_KEY ?? SANDBOX_CREDENTIALS.subscriptionKey,
+      merchantSerialNumber: c.VIPPS_MSN ?? SANDBOX_CREDENTIALS.merchantSerialNumber,
+      webhookSecret: c.VIPPS_WEBHOOK_SECRET,
+      systemName: c.VIPPS_SYSTEM_NAME,
+      systemVersion: c.VIPPS_SYSTEM_VERSION,
+      sandboxExpiryMinutes: c.SANDBOX_EXPIRY_MINUTES
+    },
+    sim: { chargers: c.SIM_CHARGERS ?? sandbox, configPath: c.SIM_CONFIG },
+    ocpp: {
+      heartbeatSeconds: c.OCPP_HEARTBEAT_SECONDS,
+      meterIntervalSeconds: c.OCPP_METER_INTERVAL_SECONDS,
+      startTimeoutSeconds: c.OCPP_START_TIMEOUT_SECONDS,
+      offlineGraceSeconds: c.OCPP_OFFLINE_GRACE_SECONDS
+    },
+    reserve: { defaultOre: c.RESERVE_DEFAULT_ORE, minOre: c.RESERVE_MIN_ORE, maxOre: c.RESERVE_MAX_ORE, presetsOre: presets },
+    termsUrl: c.TERMS_URL,
+    operatorToken: c.OPERATOR_TOKEN
+  };
+}

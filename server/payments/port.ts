@@ -1,0 +1,71 @@
+/**
+ * The payment port: what plugpay's services need from a payment provider, in plugpay's own words.
+ * The Vipps MobilePay adapter (`vipps-payments.ts`) implements it on the ePayment and Order
+ * Management APIs; nothing outside `server/payments/` knows Vipps.
+ */
+import type { Ore } from '../domain/money.js';
+
+/** A reservation's state in plugpay's words (Vipps: CREATED, AUTHORIZED, ABORTED, EXPIRED, TERMINATED). */
+export type ReservationStatus = 'pending' | 'authorized' | 'rejected' | 'expired' | 'terminated';
+
+export interface ReservationSnapshot {
+  reference: string;
+  status: ReservationStatus;
+  amountOre: Ore;
+  authorizedOre: Ore;
+  capturedOre: Ore;
+  cancelledOre: Ore;
+  refundedOre: Ore;
+}
+
+export interface ReserveRequest {
+  reference: string;
+  amountOre: Ore;
+  description: string;
+  returnUrl: string;
+  /** Caller-chosen, deterministic: a retry with the same key never creates a second payment. */
+  idempotencyKey: string;
+}
+
+export interface ReceiptLine {
+  id: string;
+  name: string;
+  totalOre: Ore;
+  netOre: Ore;
+  vatOre: Ore;
+  vatRateBp: number;
+  /** Decimal string, e.g. "23.418". */
+  quantity?: string;
+  unit?: 'PCS' | 'KWH' | 'MINUTE';
+  unitPriceOre?: Ore;
+}
+
+export interface Receipt {
+  lines: ReceiptLine[];
+  posId?: string;
+  receiptNumber?: string;
+}
+
+export interface PaymentPort {
+  /** Creates a WEB_REDIRECT wallet payment; returns where to send the driver's browser. */
+  reserve(req: ReserveRequest): Promise<{ redirectUrl: string }>;
+  getReservation(reference: string): Promise<ReservationSnapshot>;
+  capture(reference: string, amountOre: Ore, idempotencyKey: string): Promise<ReservationSnapshot>;
+  /** Releases whatever is not captured (before authorization: terminates the payment). */
+  cancel(reference: string, idempotencyKey: string): Promise<ReservationSnapshot>;
+  /** Sends the order lines once; a second send for the same reference is reported as already sent. */
+  sendReceipt(reference: string, receipt: Receipt): Promise<'sent' | 'already-sent'>;
+  /** Puts a link to the session page on the payment in the app. */
+  setReceiptLink(reference: string, url: string): Promise<void>;
+}
+
+/** A webhook delivery, verified and parsed, in plugpay's words. */
+export interface PaymentNotification {
+  reference: string;
+  pspReference: string;
+  /** Vipps event word: CREATED, AUTHORIZED, ABORTED, EXPIRED, CANCELLED, CAPTURED, REFUNDED, TERMINATED. */
+  name: string;
+  amountOre: Ore;
+  success: boolean;
+  timestamp: string;
+}

@@ -1,0 +1,185 @@
+/**
+ * Schema migrations, applied in order on start. Never edit a migration that has shipped:
+ * add a new one. Money columns are int4 øre; energy is int4 Wh.
+ */
+import type { Db } from './db.js';
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    id: '001-initial',
+    sql: `
+create table tariffs (
+  id text primary key,
+  currency text not null default 'NOK',
+  price_per_kwh_ore int not null check (price_per_kwh_ore >= 0),
+  start_fee_ore int not null default 0 check (start_fee_ore >= 0),
+  per_minute_ore int not null default 0 check (per_minute_ore >= 0),
+  idle_fee_per_minute_ore int not null default 0 check (idle_fee_per_minute_ore >= 0),
+  idle_grace_minutes int not null default 0 check (idle_grace_minutes >= 0),
+  vat_rate_bp int not null default 2500 check (vat_rate_bp between 0 and 10000)
+);
+
+create table stations (
+  id text primary key,
+  name text not null,
+  address text not null,
+  city text not null,
+  lat double precision not null,
+  lng double precision not null,
+  tariff_id text not null references tariffs(id)
+);
+
+create table chargers (
+  id text primary key,
+  station_id text references stations(id),
+  password_hash text not null,
+  vendor text,
+  model text,
+  serial_number text,
+  firmware_version text,
+  registration_status text not null default 'Accepted',
+  online boolean not null default false,
+  node_id text,
+  last_seen timestamptz,
+  booted_at timestamptz,
+  created_at timestamptz not null default now()
+);
+
+create table connectors (
+  id text primary key,
+  charger_id text not null references chargers(id) on delete cascade,
+  connector_no int not null check (connector_no >= 1),
+  plug_type text not null default 'Type 2',
+  max_power_w int not null default 22000,
+  status text not null default 'unknown',
+  error_code text,
+  status_at timestamptz,
+  unique (charger_id, connector_no)
+);
+
+create table charge_transactions (
+  id serial primary key,
+  charger_id text not null references chargers(id),
+  connector_no int not null,
+  id_tag text not null,
+  session_id text,
+  meter_start_wh int not null,
+  started_at timestamptz not null,
+  meter_stop_wh int,
+  stopped_at timestamptz,
+  stop_reason text,
+  last_energy_wh int,
+  last_power_w int,
+  last_soc int,
+  last_sample_at timestamptz,
+  created_at timestamptz not null default now()
+);
+create index charge_transactions_session on charge_transactions(session_id);
+-- A charger that reboots before the answer reached it sends the same StartTransaction again.
+create unique index charge_transactions_natural on charge_transactions(charger_id, connector_no, id_tag, started_at);
+
+create table meter_samples (
+  transaction_id int not null references charge_transactions(id),
+  sampled_at timestamptz not null,
+  measurand text not null,
+  phase text not null default '',
+  context text,
+  value double precision not null,
+  unit text not null,
+  primary key (transaction_id, sampled_at, measurand, phase)
+);
+
+create table charging_sessions (
+  id text primary key,
+  token_hash text not null,
+  connector_id text not null references connectors(id),
+  charger_id text not null,
+  connector_no int not null,
+  state text not null,
+  payment_reference text not null unique,
+  id_tag text not null unique,
+  reserved_ore int not null check (reserved_ore > 0),
+  authorized_ore int,
+  tariff jsonb not null,
+  transaction_id int,
+  meter_start_wh int,
+  meter_stop_wh int,
+  energy_wh int not null default 0,
+  power_w int not null default 0,
+  started_at timestamptz,
+  stopped_at timestamptz,
+  stop_reason text,
+  cost_ore int,
+  captured_ore int,
+  cancelled_ore int,
+  failure text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  version int not null default 0
+);
+create index charging_sessions_state on charging_sessions(state);
+create index charging_sessions_connector on charging_sessions(connector_id);
+
+create table outbox (
+  id serial primary key,
+  kind text not null,
+  session_id text,
+  idempotency_key text not null unique,
+  payload jsonb not null,
+  attempts int not null default 0,
+  next_attempt_at timestamptz not null default now(),
+  locked_until timestamptz,
+  done_at timestamptz,
+  failed_at timestamptz,
+  last_error text,
+  created_at timestamptz not null default now()
+);
+create index outbox_pending on outbox(next_attempt_at) where done_at is null and failed_at is null;
+
+create table payment_notifications (
+  reference text not null,
+  name text not null,
+  psp_reference text not null,
+  received_at timestamptz not null default now(),
+  primary key (reference, name, psp_reference)
+);
+
+create table settings (
+  key text primary key,
+  value jsonb not null
+);
+`
+  }
+];
+
+/** Applies the migrations not yet applied, one transaction each, under a lock so nodes take turns. */
+export async function migrate(db: Db, list: Migration[] = migrations): Promise<string[]> {
+  await db.exec(`create table if not exists schema_migrations (id text primary key, applied_at timestamptz not null default now())`);
+  const applied: string[] = [];
+  for (const m of list) {
+    const done = await db.transaction(async (tx) => {
+      // Two nodes starting together: the second waits here, then sees the migration applied.
+      await tx.query('select pg_advisory_xact_lock(7432001)');
+      const seen = await tx.query('select 1 from schema_migrations where id = $1', [m.id]);
+      if (seen.rows.length > 0) return false;
+      for (const statement of splitStatements(m.sql)) await tx.query(statement);
+      await tx.query('insert into schema_migrations (id) values ($1)', [m.id]);
+      return true;
+    });
+    if (done) applied.push(m.id);
+  }
+  return applied;
+}
+
+/** Splits a migration into statements; migrations contain no semicolons inside literals. */
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter((s) => s.length > 0);
+}

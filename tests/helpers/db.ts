@@ -1,0 +1,49 @@
+/**
+ * Fresh, migrated databases for tests: PGlite in memory by default; with DATABASE_URL set, a
+ * throw-away database on that PostgreSQL server, dropped again on close.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDb, type Db } from '../../server/store/db.js';
+import { migrate } from '../../server/store/migrations.js';
+
+export type Backend = 'pglite' | 'postgres';
+
+/** The backends this run covers: always PGlite, PostgreSQL too when DATABASE_URL is set. */
+export function backends(): Backend[] {
+  return process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+/** The backend integration tests use: PostgreSQL when DATABASE_URL is set (as on CI), else PGlite. */
+export function defaultBackend(): Backend {
+  return process.env.DATABASE_URL ? 'postgres' : 'pglite';
+}
+
+export async function freshDb(backend: Backend = defaultBackend(), opts: { migrate?: boolean } = {}): Promise<Db> {
+  let db: Db;
+  if (backend === 'pglite') {
+    db = await openDb({ dataDir: 'memory://' });
+  } else {
+    const base = process.env.DATABASE_URL;
+    if (!base) throw new Error('postgres backend needs DATABASE_URL');
+    const name = `plugpay_t_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    const inner = await openDb({ databaseUrl: url.toString() });
+    db = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
+      async close() {
+        await inner.close();
+        const a = new pg.Client({ connectionString: base });
+        await a.connect();
+        await a.query(`drop database if exists ${name} with (force)`);
+        await a.end();
+      }
+    });
+  }
+  if (opts.migrate !== false) await migrate(db);
+  return db;
+}
