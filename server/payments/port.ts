@@ -27,24 +27,9 @@ export interface ReserveRequest {
   idempotencyKey: string;
 }
 
-export interface ReceiptLine {
-  id: string;
-  name: string;
-  totalOre: Ore;
-  netOre: Ore;
-  vatOre: Ore;
-  vatRateBp: number;
-  /** Decimal string, e.g. "23.418". */
-  quantity?: string;
-  unit?: 'PCS' | 'KWH' | 'MINUTE';
-  unitPriceOre?: Ore;
-}
-
-export interface Receipt {
-  lines: ReceiptLine[];
-  posId?: string;
-  receiptNumber?: string;
-}
+/** Order lines are built in the domain (receipt.ts); the adapter converts them to Vipps' format. */
+export type { Receipt, ReceiptLine } from '../domain/receipt.js';
+import type { Receipt } from '../domain/receipt.js';
 
 export interface PaymentPort {
   /** Creates a WEB_REDIRECT wallet payment; returns where to send the driver's browser. */

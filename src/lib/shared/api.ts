@@ -1,0 +1,181 @@
+/**
+ * The contract between plugpay's server and its PWA: zod schemas for request bodies, the view
+ * types the server sends, and the typed Socket.IO event maps. Both sides import this module.
+ */
+import { z } from 'zod';
+
+/** Connector status in plugpay's words (see server/chargers/port.ts). */
+export type ConnectorStatusWord =
+  | 'available'
+  | 'preparing'
+  | 'charging'
+  | 'suspended'
+  | 'finishing'
+  | 'reserved'
+  | 'unavailable'
+  | 'faulted'
+  | 'offline'
+  | 'unknown';
+
+export interface TariffView {
+  currency: 'NOK';
+  pricePerKwhOre: number;
+  startFeeOre: number;
+  perMinuteOre: number;
+  idleFeePerMinuteOre: number;
+  idleGraceMinutes: number;
+  vatRateBp: number;
+}
+
+export interface StationView {
+  id: string;
+  name: string;
+  address: string;
+  city: string;
+  lat: number;
+  lng: number;
+}
+
+export interface ConnectorView {
+  id: string;
+  chargerId: string;
+  connectorNo: number;
+  plugType: string;
+  maxPowerW: number;
+  status: ConnectorStatusWord;
+  /** True when a driver can start here now (status available or preparing, charger online, no live session). */
+  available: boolean;
+  /** Why not, in words for the driver, when not available. */
+  unavailableReason?: string;
+  station: StationView;
+  tariff: TariffView;
+  reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
+  termsUrl: string;
+}
+
+/** A session's state in plugpay's words. */
+export type SessionState =
+  | 'awaiting_payment' // reservation created, driver approving in the app
+  | 'starting' // reservation authorized, charger asked to start
+  | 'charging' // transaction running
+  | 'stopping' // stop asked, waiting for the charger
+  | 'finalizing' // transaction over, capture/cancel/receipt in progress
+  | 'completed' // paid for what was used, remainder released
+  | 'failed'; // ended without charging; nothing charged
+
+export interface ReceiptView {
+  energyWh: number;
+  durationSeconds: number;
+  costOre: number;
+  netOre: number;
+  vatOre: number;
+  vatRateBp: number;
+  reservedOre: number;
+  capturedOre: number;
+  releasedOre: number;
+  lines: Array<{ name: string; quantity?: string; unit?: string; totalOre: number }>;
+}
+
+export interface SessionView {
+  id: string;
+  connectorId: string;
+  stationName: string;
+  connectorLabel: string;
+  state: SessionState;
+  reservedOre: number;
+  energyWh: number;
+  powerW: number;
+  /** Running cost so far (final cost once finalized). */
+  costOre: number;
+  createdAt: string;
+  startedAt?: string;
+  stoppedAt?: string;
+  /** Why it stopped: 'driver', 'charger', 'auto-stop', 'offline', 'payment', 'charger-refused', … */
+  stopReason?: string;
+  /** A message for the driver when the session failed or something went wrong. */
+  message?: string;
+  /** Recent power samples for the chart, oldest first. */
+  powerSeries: Array<{ t: string; w: number }>;
+  tariff: TariffView;
+  receipt?: ReceiptView;
+}
+
+export interface OperatorConnectorView {
+  id: string;
+  connectorNo: number;
+  plugType: string;
+  maxPowerW: number;
+  status: ConnectorStatusWord;
+  session?: { id: string; state: SessionState; energyWh: number; powerW: number; costOre: number };
+}
+
+export interface OperatorStationView extends StationView {
+  chargers: Array<{ id: string; online: boolean; lastSeen?: string; connectors: OperatorConnectorView[] }>;
+}
+
+// ---- request bodies -------------------------------------------------------------------------
+
+export const connectorIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'not a connector id');
+export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not a session id');
+export const sessionTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{20,128}$/, 'not a session token');
+
+export const startSessionBody = z.object({
+  connectorId: connectorIdSchema,
+  /** Amount to reserve, in øre. */
+  amountOre: z.number().int().positive()
+});
+export type StartSessionBody = z.infer<typeof startSessionBody>;
+
+export interface StartSessionResult {
+  sessionId: string;
+  token: string;
+  /** Where to send the browser: the Vipps MobilePay landing page / app. */
+  redirectUrl: string;
+}
+
+// ---- Socket.IO ------------------------------------------------------------------------------
+
+export const sessionJoinPayload = z.object({ sessionId: sessionIdSchema, token: sessionTokenSchema });
+export const connectorJoinPayload = z.object({ connectorId: connectorIdSchema });
+export const operatorJoinPayload = z.object({ token: z.string().max(200).optional() });
+
+export type Ack<T> = (reply: { ok: true; data: T } | { ok: false; error: string }) => void;
+
+export interface ClientToServerEvents {
+  'session:join': (p: z.infer<typeof sessionJoinPayload>, ack: Ack<SessionView>) => void;
+  'session:stop': (p: z.infer<typeof sessionJoinPayload>, ack: Ack<SessionView>) => void;
+  'connector:join': (p: z.infer<typeof connectorJoinPayload>, ack: Ack<ConnectorView>) => void;
+  'operator:join': (p: z.infer<typeof operatorJoinPayload>, ack: Ack<OperatorStationView[]>) => void;
+}
+
+export interface ServerToClientEvents {
+  'session:update': (s: SessionView) => void;
+  'connector:update': (c: { connectorId: string; status: ConnectorStatusWord; available: boolean }) => void;
+  'station:update': (s: OperatorStationView) => void;
+}
+
+/** Room names, so both sides spell them the same way. */
+export const rooms = {
+  session: (id: string) => `session:${id}`,
+  connector: (id: string) => `connector:${id}`,
+  operators: 'operators'
+} as const;
+
+/**
+ * What the SvelteKit server side can ask of plugpay's services, in-process. main.ts publishes
+ * an implementation on `globalThis[PLUGPAY_BRIDGE]`; `src/hooks.server.ts` reads it into
+ * `event.locals.plugpay`, so pages render server-side and form actions work before hydration.
+ */
+export const PLUGPAY_BRIDGE = Symbol.for('plugpay.bridge');
+
+export type BridgeError = { status: 400 | 403 | 404 | 409 | 502 | 503; message: string };
+
+export interface PlugpayBridge {
+  connector(connectorId: string): Promise<ConnectorView | null>;
+  startSession(body: StartSessionBody): Promise<StartSessionResult | BridgeError>;
+  session(sessionId: string, token: string): Promise<SessionView | BridgeError>;
+  stopSession(sessionId: string, token: string): Promise<SessionView | BridgeError>;
+  operatorStations(token: string | undefined): Promise<OperatorStationView[] | BridgeError>;
+  /** Cookie name holding a session's capability token. */
+  sessionCookieName(sessionId: string): string;
+}
