@@ -32,7 +32,16 @@ export function problem(status: number, code: string | undefined, extra: Record<
   });
 }
 
-export const TOKEN_BODY = { token_type: 'Bearer', expires_in: '3600', ext_expires_in: '3600', expires_on: '1700003600', access_token: 'tok-1' };
+/** A complete `AuthorizationTokenResponse` (access-token.yaml): numbers as strings, token as base64. */
+export const TOKEN_BODY = {
+  token_type: 'Bearer',
+  expires_in: '3600',
+  ext_expires_in: '3600',
+  expires_on: '1700003600',
+  not_before: '1700000000',
+  resource: '00000002-0000-0000-c000-000000000000',
+  access_token: 'ZmFrZS1qd3Q='
+};
 
 export function fakeFetch(script: Answer[], fallback?: Answer) {
   const calls: RecordedCall[] = [];
