@@ -88,6 +88,8 @@ export interface Config {
   host: string;
   /** The address drivers' phones and Vipps reach plugpay on; no trailing slash. */
   publicUrl: string;
+  /** False when PUBLIC_URL was not set and publicUrl is the localhost default. */
+  publicUrlSet: boolean;
   nodeId: string;
   logLevel: string;
   dataDir: string;
@@ -140,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: c.PORT,
     host: c.HOST,
     publicUrl,
+    publicUrlSet: c.PUBLIC_URL !== undefined,
     nodeId: c.NODE_ID ?? `node-${process.pid}`,
     logLevel: c.LOG_LEVEL,
     dataDir: c.DATA_DIR,

@@ -1,0 +1,134 @@
+/**
+ * plugpay's HTTP API: one Hono sub-app per resource, thin: validate, call one service, reply.
+ */
+import { Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { connectorIdSchema, sessionIdSchema, startSessionBody } from '../../src/lib/shared/api.js';
+import type { Logger } from '../log.js';
+import type { VippsWebhookIntake } from '../payments/webhook-intake.js';
+import { ServiceError, type ChargingService } from '../sessions/charging-service.js';
+import type { ChargerAdmin } from '../sessions/charger-admin.js';
+import { parseJson, problem } from './problem.js';
+
+export const sessionCookieName = (sessionId: string) => `pp_s_${sessionId}`;
+
+export interface HttpDeps {
+  charging: ChargingService;
+  chargerAdmin: ChargerAdmin;
+  webhooks: VippsWebhookIntake;
+  logger: Logger;
+  operatorToken?: string;
+  /** Set when this node is ready to serve (migrations done, adapters up). */
+  ready: () => boolean;
+}
+
+function serviceError(c: Parameters<typeof problem>[0], err: unknown, logger: Logger) {
+  if (err instanceof ServiceError) return problem(c, err.status, err.status === 502 ? 'Payment provider unavailable' : 'Request refused', err.message);
+  logger.error({ err, path: c.req.path }, 'request failed');
+  return problem(c, 500 as never, 'Internal error', 'Something went wrong on our side. Nothing was charged twice; please try again.');
+}
+
+/** Session capability: a cookie set by the pages, a bearer token, or `?t=` from the return URL. */
+function sessionToken(c: Parameters<typeof getCookie>[0], sessionId: string): string | undefined {
+  const auth = c.req.header('authorization');
+  if (auth?.startsWith('Bearer ')) return auth.slice(7);
+  return c.req.query('t') ?? getCookie(c, sessionCookieName(sessionId));
+}
+
+export function operatorAllowed(given: string | undefined, configured: string | undefined): boolean {
+  // With no OPERATOR_TOKEN configured (demo mode) the console is open; README says so.
+  return configured === undefined || given === configured;
+}
+
+export function createApi(deps: HttpDeps): Hono {
+  const api = new Hono();
+
+  api.onError((err, c) => serviceError(c, err, deps.logger));
+  api.notFound((c) => problem(c, 404, 'Not found', `No API at ${c.req.method} ${c.req.path}.`));
+
+  api.get('/health', (c) => (deps.ready() ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503)));
+
+  // --- connectors
+  api.get('/connectors/:id', async (c) => {
+    const id = connectorIdSchema.safeParse(c.req.param('id'));
+    if (!id.success) return problem(c, 404, 'Not found', 'No such connector.');
+    const view = await deps.charging.connectorView(id.data);
+    return view ? c.json(view) : problem(c, 404, 'Not found', 'No such connector.');
+  });
+
+  // --- sessions
+  api.post('/sessions', async (c) => {
+    const body = await parseJson(c, startSessionBody);
+    if (!body.ok) return body.response;
+    try {
+      const r = await deps.charging.startSession(body.data);
+      return c.json(r, 201, { 'set-cookie': `${sessionCookieName(r.sessionId)}=${r.token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=172800` });
+    } catch (err) {
+      return serviceError(c, err, deps.logger);
+    }
+  });
+
+  api.get('/sessions/:id', async (c) => {
+    const id = sessionIdSchema.safeParse(c.req.param('id'));
+    if (!id.success) return problem(c, 404, 'Not found', 'No such charging session.');
+    try {
+      return c.json(await deps.charging.sessionView(id.data, sessionToken(c, id.data)));
+    } catch (err) {
+      return serviceError(c, err, deps.logger);
+    }
+  });
+
+  api.post('/sessions/:id/stop', async (c) => {
+    const id = sessionIdSchema.safeParse(c.req.param('id'));
+    if (!id.success) return problem(c, 404, 'Not found', 'No such charging session.');
+    try {
+      return c.json(await deps.charging.stopSession(id.data, sessionToken(c, id.data)));
+    } catch (err) {
+      return serviceError(c, err, deps.logger);
+    }
+  });
+
+  // --- operators
+  const operatorToken = (c: Parameters<typeof getCookie>[0]) => {
+    const auth = c.req.header('authorization');
+    return auth?.startsWith('Bearer ') ? auth.slice(7) : (getCookie(c, 'pp_operator') ?? c.req.query('token'));
+  };
+
+  api.get('/operator/stations', async (c) => {
+    if (!operatorAllowed(operatorToken(c), deps.operatorToken)) return problem(c, 403, 'Forbidden', 'An operator token is required.');
+    return c.json(await deps.charging.operatorStations());
+  });
+
+  api.post('/admin/chargers', async (c) => {
+    if (!deps.operatorToken || operatorToken(c) !== deps.operatorToken) {
+      return problem(c, 403, 'Forbidden', 'Registering chargers needs OPERATOR_TOKEN to be configured and given as a bearer token.');
+    }
+    const body = await parseJson(c, z.unknown());
+    if (!body.ok) return body.response;
+    const r = await deps.chargerAdmin.register(body.data);
+    if (!r.ok) return problem(c, r.status, 'Bad request', r.message);
+    return c.json(r.charger, 201);
+  });
+
+  return api;
+}
+
+/** POST /webhooks/vipps: the raw body is needed for the signature, so it is read as bytes. */
+export function createWebhookRoutes(deps: Pick<HttpDeps, 'webhooks' | 'logger'>): Hono {
+  const app = new Hono();
+  app.post('/vipps', async (c) => {
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    if (raw.byteLength > 64 * 1024) return problem(c, 413, 'Too large', 'Webhook bodies are small.');
+    try {
+      const r = await deps.webhooks.receive(raw, c.req.raw.headers);
+      if (r.status === 200) return c.json({ ok: true });
+      return problem(c, r.status, r.status === 401 ? 'Unauthorized' : 'Bad request', r.detail);
+    } catch (err) {
+      // Not acknowledged: Vipps retries, and the poller learns the state meanwhile.
+      deps.logger.error({ err }, 'webhook handling failed');
+      return problem(c, 503, 'Try again', 'The webhook could not be processed now.');
+    }
+  });
+  return app;
+}

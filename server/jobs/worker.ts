@@ -1,0 +1,114 @@
+/**
+ * Performs outbox jobs with retries and exponential backoff, and polls payments that still wait
+ * for approval. Several nodes may run a worker against one database: jobs are claimed with a
+ * lease (OutboxRepository.claim), so each runs on one node at a time.
+ */
+import type { Logger } from '../log.js';
+import type { Db } from '../store/db.js';
+import { OutboxRepository, type OutboxJob } from '../store/outbox-repository.js';
+import type { Clock } from '../sessions/ports.js';
+
+export interface JobRunner {
+  runJob(job: OutboxJob): Promise<void>;
+  pollPendingPayments(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  db: Db;
+  runner: JobRunner;
+  logger: Logger;
+  clock: Clock;
+  /** How often to look for due jobs when idle. */
+  idleMs?: number;
+  /** How often to poll payments awaiting approval (Vipps recommends every 2 s after the first 5 s). */
+  pollMs?: number;
+  maxAttempts?: number;
+  baseBackoffMs?: number;
+}
+
+export class OutboxWorker {
+  private readonly outbox = new OutboxRepository();
+  private running = false;
+  private timer?: NodeJS.Timeout;
+  private pollTimer?: NodeJS.Timeout;
+  private current: Promise<void> = Promise.resolve();
+  private wakeRequested = false;
+
+  constructor(private readonly opts: WorkerOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+    const poll = () => {
+      if (!this.running) return;
+      this.opts.runner
+        .pollPendingPayments()
+        .catch((err) => this.opts.logger.warn({ err }, 'payment polling failed'))
+        .finally(() => {
+          if (this.running) this.pollTimer = setTimeout(poll, this.opts.pollMs ?? 2000);
+        });
+    };
+    this.pollTimer = setTimeout(poll, this.opts.pollMs ?? 2000);
+  }
+
+  /** Looks for work now (after a state change wrote a job). */
+  wake(): void {
+    if (!this.running) return;
+    this.wakeRequested = true;
+    this.schedule(0);
+  }
+
+  private schedule(ms: number) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.current = this.current.then(() => this.drain()).then(() => undefined);
+    }, ms);
+  }
+
+  /** Runs every due job, one at a time, then sleeps. */
+  async drain(): Promise<number> {
+    let done = 0;
+    do {
+      this.wakeRequested = false;
+      for (;;) {
+        if (!this.running && done > 0) break;
+        const job = await this.outbox.claim(this.opts.db, this.opts.clock.now()).catch((err) => {
+          this.opts.logger.error({ err }, 'could not claim an outbox job');
+          return null;
+        });
+        if (!job) break;
+        await this.perform(job);
+        done++;
+      }
+    } while (this.wakeRequested);
+    if (this.running) this.schedule(this.opts.idleMs ?? 500);
+    return done;
+  }
+
+  private async perform(job: OutboxJob): Promise<void> {
+    const log = this.opts.logger.child({ jobId: job.id, kind: job.kind, sessionId: job.sessionId, key: job.idempotencyKey });
+    try {
+      await this.opts.runner.runJob(job);
+      await this.outbox.complete(this.opts.db, job.id);
+    } catch (err) {
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      if (job.attempts >= (this.opts.maxAttempts ?? 25)) {
+        // Someone must look at this: it stays in the outbox, marked failed, and is logged as an error.
+        log.error({ err, attempts: job.attempts }, 'outbox job failed for good');
+        await this.outbox.fail(this.opts.db, job.id, message).catch(() => undefined);
+        return;
+      }
+      const delay = Math.min((this.opts.baseBackoffMs ?? 1000) * 2 ** (job.attempts - 1), 10 * 60_000);
+      log.warn({ err, attempts: job.attempts, retryInMs: delay }, 'outbox job failed; will retry');
+      await this.outbox.retryLater(this.opts.db, job.id, new Date(this.opts.clock.now().getTime() + delay), message).catch(() => undefined);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    clearTimeout(this.pollTimer);
+    await this.current;
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * The composition root: config → store → adapters → services → one HTTP server on one port
+ * (PWA, API, Socket.IO, OCPP, webhooks, and in demo mode the Vipps MobilePay sandbox and a
+ * simulated charger fleet).
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Hono } from 'hono';
+import { getRequestListener } from '@hono/node-server';
+import { PLUGPAY_BRIDGE, type BridgeError, type PlugpayBridge } from '../src/lib/shared/api.js';
+import { createOcppGateway, type OcppGateway } from './chargers/gateway.js';
+import type { ChargerCommands } from './chargers/port.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createApi, createWebhookRoutes, operatorAllowed, sessionCookieName } from './http/app.js';
+import { OutboxWorker } from './jobs/worker.js';
+import { createLogger, type Logger } from './log.js';
+import { VippsClient } from './payments/vipps/client.js';
+import { VippsPayments } from './payments/vipps-payments.js';
+import { VippsWebhookIntake } from './payments/webhook-intake.js';
+import { ensureWebhookRegistration, type StoredRegistration } from './payments/webhook-setup.js';
+import { createRealtime } from './realtime/socket.js';
+import { ChargerAdmin } from './sessions/charger-admin.js';
+import { ChargingService, ServiceError } from './sessions/charging-service.js';
+import { systemClock, type Clock } from './sessions/ports.js';
+import { openDb, type Db } from './store/db.js';
+import { migrate } from './store/migrations.js';
+import { SettingsRepository } from './store/settings-repository.js';
+import { createVippsSandbox } from './sim/vipps/sandbox.js';
+import { createChargerFleet } from './sim/charger/fleet.js';
+import { DEMO_CHARGER_PASSWORD, demoChargers, seedDemo, type DemoCharger } from './sim/demo.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface StartOptions {
+  config: Config;
+  logger?: Logger;
+  clock?: Clock;
+  /** Publish the in-process bridge for the SvelteKit pages (one plugpay per process). Default true. */
+  bridge?: boolean;
+  /** Serve the built PWA from build/ (default true; tests of the API alone may skip it). */
+  pages?: boolean;
+  /** Which demo chargers the simulated fleet runs (default: all of them). */
+  demoChargers?: DemoCharger[];
+  /** Simulated seconds per real second for the demo fleet. */
+  simTimeScale?: number;
+  sandboxExpiryMs?: number;
+}
+
+export interface Plugpay {
+  url: string;
+  port: number;
+  config: Config;
+  db: Db;
+  charging: ChargingService;
+  gateway: OcppGateway;
+  worker: OutboxWorker;
+  sandbox?: Awaited<ReturnType<typeof createVippsSandbox>>;
+  fleet?: Awaited<ReturnType<typeof createChargerFleet>>;
+  close(): Promise<void>;
+}
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+async function loadPages(logger: Logger): Promise<NodeHandler | null> {
+  const file = join(ROOT, 'build', 'handler.js');
+  if (!existsSync(file)) {
+    logger.warn('the PWA is not built (build/handler.js is missing): run `npm run build` or `npm start`');
+    return null;
+  }
+  const mod = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
+  return mod.handler;
+}
+
+function bridgeError(err: unknown): BridgeError {
+  if (err instanceof ServiceError) return { status: err.status, message: err.message };
+  throw err;
+}
+
+export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
+  const config = opts.config;
+  const logger = opts.logger ?? createLogger(config.logLevel, { node: config.nodeId });
+  const clock = opts.clock ?? systemClock;
+
+  // --- store
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(db);
+  const pidFile = !config.databaseUrl && !config.dataDir.startsWith('memory://') ? join(config.dataDir, 'plugpay.pid') : undefined;
+
+  // --- one HTTP server; the handler is installed once everything is wired.
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('plugpay is starting');
+  };
+  const httpServer = createServer((req, res) => handle(req, res));
+  await new Promise<void>((ok, fail) => {
+    httpServer.once('error', fail);
+    httpServer.listen(config.port, config.host, () => ok());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const publicUrl = config.publicUrlSet ? config.publicUrl : `http://localhost:${port}`;
+  const loopback = `http://127.0.0.1:${port}`;
+  if (pidFile) {
+    mkdirSync(dirname(pidFile), { recursive: true });
+    writeFileSync(pidFile, JSON.stringify({ pid: process.pid, port, url: loopback }));
+  }
+
+  // --- payments: the embedded sandbox in demo mode, the configured Vipps host otherwise
+  const sandbox = config.vipps.sandbox
+    ? await createVippsSandbox({
+        publicBaseUrl: `${publicUrl}/sandbox/vipps`,
+        stateFile: pidFile ? join(config.dataDir, 'vipps-sandbox.json') : undefined,
+        expiryMs: opts.sandboxExpiryMs ?? config.vipps.sandboxExpiryMinutes * 60_000,
+        logger: logger.child({ component: 'sandbox' })
+      })
+    : undefined;
+  const vipps = new VippsClient({
+    baseUrl: sandbox ? `${loopback}/sandbox/vipps` : config.vipps.baseUrl,
+    clientId: config.vipps.clientId,
+    clientSecret: config.vipps.clientSecret,
+    subscriptionKey: config.vipps.subscriptionKey,
+    merchantSerialNumber: config.vipps.merchantSerialNumber,
+    systemName: config.vipps.systemName,
+    systemVersion: config.vipps.systemVersion,
+    logger
+  });
+  const payments = new VippsPayments({ epayment: vipps.epayment, orderManagement: vipps.orderManagement, webhooks: vipps.webhooks });
+
+  // --- services and the charger gateway (each needs the other: commands are forwarded)
+  let gateway!: OcppGateway;
+  const chargers: ChargerCommands = {
+    remoteStart: (...a) => gateway.commands.remoteStart(...a),
+    remoteStop: (...a) => gateway.commands.remoteStop(...a),
+    changeConfiguration: (...a) => gateway.commands.changeConfiguration(...a),
+    triggerMessage: (...a) => gateway.commands.triggerMessage(...a),
+    changeAvailability: (...a) => gateway.commands.changeAvailability(...a),
+    reset: (...a) => gateway.commands.reset(...a),
+    isConnected: (...a) => gateway.commands.isConnected(...a)
+  };
+  const charging = new ChargingService({
+    db,
+    payments,
+    chargers,
+    logger: logger.child({ component: 'sessions' }),
+    clock,
+    settings: {
+      publicUrl,
+      meterIntervalSeconds: config.ocpp.meterIntervalSeconds,
+      startTimeoutSeconds: config.ocpp.startTimeoutSeconds,
+      offlineGraceSeconds: config.ocpp.offlineGraceSeconds,
+      reserve: config.reserve,
+      termsUrl: config.termsUrl
+    }
+  });
+  gateway = await createOcppGateway({
+    db,
+    listener: charging,
+    logger: logger.child({ component: 'ocpp' }),
+    nodeId: config.nodeId,
+    heartbeatSeconds: config.ocpp.heartbeatSeconds,
+    meterIntervalSeconds: config.ocpp.meterIntervalSeconds,
+    clock: () => clock.now()
+  });
+  const worker = new OutboxWorker({ db, runner: charging, logger: logger.child({ component: 'worker' }), clock });
+  charging.onWorkQueued(() => worker.wake());
+  const intake = new VippsWebhookIntake({ onNotification: (n) => charging.onPaymentNotification(n), logger });
+  let ready = false;
+
+  // --- HTTP
+  const app = new Hono();
+  app.route('/api', createApi({ charging, chargerAdmin: new ChargerAdmin({ db, logger }), webhooks: intake, logger, operatorToken: config.operatorToken, ready: () => ready }));
+  app.route('/webhooks', createWebhookRoutes({ webhooks: intake, logger }));
+  if (sandbox) app.route('/sandbox/vipps', sandbox.app);
+  const honoListener = getRequestListener(app.fetch);
+  const pages = opts.pages === false ? null : await loadPages(logger);
+  const ownPaths = /^\/(api|webhooks|sandbox)(\/|$)/;
+  handle = (req, res) => {
+    const path = req.url ?? '/';
+    if (ownPaths.test(path) || !pages) return void honoListener(req, res);
+    pages(req, res, () => honoListener(req, res));
+  };
+
+  // --- realtime and OCPP share the server's upgrade event
+  const realtime = createRealtime({ httpServer, charging, logger, operatorToken: config.operatorToken });
+  charging.setNotifier(realtime.notifier);
+  httpServer.on('upgrade', (req, socket, head) => {
+    if (gateway.handleUpgrade(req, socket, head)) return;
+    if (!(req.url ?? '').startsWith('/socket.io/')) socket.destroy();
+  });
+
+  // --- the pages' in-process bridge
+  if (opts.bridge !== false) {
+    const bridge: PlugpayBridge = {
+      connector: (id) => charging.connectorView(id),
+      startSession: (body) => charging.startSession(body).catch(bridgeError),
+      session: (id, token) => charging.sessionView(id, token).catch(bridgeError),
+      stopSession: (id, token) => charging.stopSession(id, token).catch(bridgeError),
+      operatorStations: async (token) =>
+        operatorAllowed(token, config.operatorToken) ? charging.operatorStations() : { status: 403, message: 'An operator token is required.' },
+      sessionCookieName
+    };
+    (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE] = bridge;
+  }
+
+  // --- webhooks, reconciliation, worker
+  const settings = new SettingsRepository();
+  const webhookUrl = `${sandbox ? loopback : publicUrl}/webhooks/vipps`;
+  await ensureWebhookRegistration({
+    payments,
+    webhooks: vipps.webhooks,
+    url: webhookUrl,
+    load: () => settings.get<StoredRegistration>(db, 'vipps.webhook'),
+    save: (r) => settings.set(db, 'vipps.webhook', r)
+  })
+    .then((reg) => intake.setRegistration(reg))
+    .catch((err) => logger.error({ err, webhookUrl }, 'could not register the Vipps webhook; payments are followed by polling only'));
+  await charging.reconcile().catch((err) => logger.error({ err }, 'start-up reconciliation failed; the worker will retry'));
+  worker.start();
+
+  // --- demo fleet
+  let fleet: Plugpay['fleet'];
+  if (config.sim.chargers) {
+    const list = opts.demoChargers ?? demoChargers;
+    await seedDemo(db, list);
+    fleet = await createChargerFleet({
+      url: `ws://127.0.0.1:${port}/ocpp`,
+      timeScale: opts.simTimeScale ?? 20,
+      logger: logger.child({ component: 'sim' }),
+      chargers: list.map((c) => ({
+        id: c.id,
+        password: DEMO_CHARGER_PASSWORD,
+        station: c.stationId,
+        meterIntervalSeconds: config.ocpp.meterIntervalSeconds,
+        connectors: Array.from({ length: c.connectors }, () => ({ maxPowerW: c.maxPowerW, plugType: c.plugType }))
+      }))
+    });
+    await fleet.start();
+  }
+  ready = true;
+
+  let closed = false;
+  return {
+    url: publicUrl,
+    port,
+    config,
+    db,
+    charging,
+    gateway,
+    worker,
+    sandbox,
+    fleet,
+    async close() {
+      if (closed) return;
+      closed = true;
+      ready = false;
+      await fleet?.stop().catch(() => undefined);
+      await worker.stop();
+      await gateway.close();
+      await realtime.close(); // closes the HTTP server too
+      await sandbox?.close();
+      await db.close();
+      if (pidFile) rmSync(pidFile, { force: true });
+      if (opts.bridge !== false) delete (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE];
+    }
+  };
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`plugpay: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel, { node: config.nodeId });
+  const plugpay = await startPlugpay({ config, logger });
+  const { printBanner } = await import('./banner.js');
+  await printBanner(plugpay);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await plugpay.close().catch((err) => logger.error({ err }, 'error while stopping'));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error('plugpay failed to start:', err);
+    process.exit(1);
+  });
+}

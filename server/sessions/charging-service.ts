@@ -1,0 +1,594 @@
+/**
+ * Drop-in charging: open a session, reserve with the payment provider, start the charger, follow
+ * the meter, stop, and settle. Every state change goes through the pure state machine
+ * (domain/session.ts) inside one database transaction that also writes the outbox jobs the
+ * change needs; charger commands run after the commit.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { ConnectorView, OperatorStationView, ReceiptView, SessionView, StartSessionResult } from '../../src/lib/shared/api.js';
+import type { ChargerCommands, ChargerListener, ChargerOffline, ChargerOnline, ConnectorStatusChanged, IdTagVerdict, MeterSampled, TransactionStarted, TransactionStopped } from '../chargers/port.js';
+import { ChargerUnavailableError } from '../chargers/port.js';
+import { buildReceipt, receiptTotals } from '../domain/receipt.js';
+import { isLive, runningCost, transition, type SessionCommand, type SessionEvent } from '../domain/session.js';
+import type { Logger } from '../log.js';
+import type { PaymentNotification, PaymentPort, ReservationSnapshot } from '../payments/port.js';
+import type { Db, Queryable } from '../store/db.js';
+import { OutboxRepository } from '../store/outbox-repository.js';
+import { SessionRepository, type SessionRecord } from '../store/session-repository.js';
+import { StationRepository, type ConnectorRecord } from '../store/station-repository.js';
+import { hashToken, systemClock, randomIds, type Clock, type Ids } from './ports.js';
+
+export interface ChargingSettings {
+  publicUrl: string;
+  meterIntervalSeconds: number;
+  startTimeoutSeconds: number;
+  offlineGraceSeconds: number;
+  reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
+  termsUrl: string;
+}
+
+/** Tells connected screens that something changed; the realtime layer implements it. */
+export interface ChangeNotifier {
+  sessionChanged(view: SessionView): void;
+  connectorChanged(c: { connectorId: string; status: ConnectorView['status']; available: boolean }): void;
+  stationChanged(stationId: string): void;
+}
+
+export const silentNotifier: ChangeNotifier = { sessionChanged() {}, connectorChanged() {}, stationChanged() {} };
+
+export class ServiceError extends Error {
+  constructor(
+    public readonly status: 400 | 403 | 404 | 409 | 502 | 503,
+    message: string,
+    options?: { cause?: unknown }
+  ) {
+    super(message, options);
+    this.name = 'ServiceError';
+  }
+}
+
+const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the energy measured before it went offline.';
+
+export class ChargingService implements ChargerListener {
+  private readonly sessions = new SessionRepository();
+  private readonly stations = new StationRepository();
+  private readonly outbox = new OutboxRepository();
+  private readonly clock: Clock;
+  private readonly ids: Ids;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      payments: PaymentPort;
+      chargers: ChargerCommands;
+      settings: ChargingSettings;
+      logger: Logger;
+      notifier?: ChangeNotifier;
+      clock?: Clock;
+      ids?: Ids;
+    }
+  ) {
+    this.clock = deps.clock ?? systemClock;
+    this.ids = deps.ids ?? randomIds;
+  }
+
+  private get notifier(): ChangeNotifier {
+    return this.deps.notifier ?? silentNotifier;
+  }
+
+  /** The notifier is wired after construction (the realtime layer needs the service too). */
+  setNotifier(n: ChangeNotifier) {
+    this.deps.notifier = n;
+  }
+
+  private wakeWorker: () => void = () => undefined;
+
+  /** Called after a commit that queued outbox work, so the worker need not wait for its tick. */
+  onWorkQueued(fn: () => void) {
+    this.wakeWorker = fn;
+  }
+
+  // ---- views --------------------------------------------------------------------------------
+
+  private availability(c: ConnectorRecord, live: SessionRecord | null): { available: boolean; reason?: string } {
+    if (!c.station || !c.tariff) return { available: false, reason: 'This connector is not open for payment yet.' };
+    if (!c.chargerOnline || c.status === 'offline') return { available: false, reason: 'The charger is offline right now.' };
+    if (c.status === 'faulted') return { available: false, reason: 'The charger reports a fault.' };
+    if (c.status === 'unavailable') return { available: false, reason: 'The connector is out of service.' };
+    if (live || ['charging', 'suspended', 'finishing', 'reserved'].includes(c.status)) {
+      return { available: false, reason: 'The connector is in use.' };
+    }
+    if (c.status !== 'available' && c.status !== 'preparing') return { available: false, reason: 'The connector is not ready.' };
+    return { available: true };
+  }
+
+  async connectorView(connectorId: string): Promise<ConnectorView | null> {
+    const c = await this.stations.connector(this.deps.db, connectorId);
+    if (!c || !c.station || !c.tariff) return null;
+    const live = await this.sessions.liveOnConnector(this.deps.db, connectorId);
+    const a = this.availability(c, live);
+    const { id: _tariffId, ...tariff } = c.tariff;
+    return {
+      id: c.id,
+      chargerId: c.chargerId,
+      connectorNo: c.connectorNo,
+      plugType: c.plugType,
+      maxPowerW: c.maxPowerW,
+      status: (c.chargerOnline ? c.status : 'offline') as ConnectorView['status'],
+      available: a.available,
+      unavailableReason: a.reason,
+      station: { id: c.station.id, name: c.station.name, address: c.station.address, city: c.station.city, lat: c.station.lat, lng: c.station.lng },
+      tariff,
+      reserve: this.deps.settings.reserve,
+      termsUrl: this.deps.settings.termsUrl
+    };
+  }
+
+  private async view(s: SessionRecord, db: Queryable = this.deps.db): Promise<SessionView> {
+    const c = await this.stations.connector(db, s.connectorId);
+    const now = this.clock.now();
+    const { id: _t, ...tariff } = s.tariff;
+    const v: SessionView = {
+      id: s.id,
+      connectorId: s.connectorId,
+      stationName: c?.station?.name ?? s.chargerId,
+      connectorLabel: `Connector ${s.connectorNo} · ${c?.plugType ?? ''}`.trim(),
+      state: s.state,
+      reservedOre: s.reservedOre,
+      energyWh: s.energyWh,
+      powerW: s.state === 'charging' || s.state === 'stopping' ? s.powerW : 0,
+      costOre: s.costOre ?? runningCost(s, now),
+      createdAt: s.createdAt.toISOString(),
+      startedAt: s.startedAt?.toISOString(),
+      stoppedAt: s.stoppedAt?.toISOString(),
+      stopReason: s.stopReason,
+      message: s.failure ?? (s.stopReason === 'offline' ? OFFLINE_TEXT : undefined),
+      powerSeries: s.transactionId ? await this.sessions.powerSeries(db, s.transactionId) : [],
+      tariff
+    };
+    if (s.state === 'completed') v.receipt = this.receiptView(s);
+    return v;
+  }
+
+  private receiptView(s: SessionRecord): ReceiptView {
+    const durationSeconds = s.startedAt && s.stoppedAt ? Math.max(0, Math.floor((s.stoppedAt.getTime() - s.startedAt.getTime()) / 1000)) : 0;
+    const captured = s.captureOre ?? 0;
+    const r = buildReceipt(s.tariff, { energyWh: s.energyWh, durationSeconds }, captured, { posId: s.connectorId, receiptNumber: s.paymentReference });
+    const totals = receiptTotals(r);
+    return {
+      energyWh: s.energyWh,
+      durationSeconds,
+      costOre: s.costOre ?? 0,
+      netOre: totals.netOre,
+      vatOre: totals.vatOre,
+      vatRateBp: s.tariff.vatRateBp,
+      reservedOre: s.authorizedOre ?? s.reservedOre,
+      capturedOre: captured,
+      releasedOre: s.cancelledOre ?? (s.authorizedOre ?? s.reservedOre) - captured,
+      lines: r.lines.map((l) => ({ name: l.name, quantity: l.quantity, unit: l.unit, totalOre: l.totalOre }))
+    };
+  }
+
+  /** Checks the capability token in constant time; 404 for an unknown session, 403 for a wrong token. */
+  private async authorized(sessionId: string, token: string | undefined): Promise<SessionRecord> {
+    const s = await this.sessions.find(this.deps.db, sessionId);
+    if (!s) throw new ServiceError(404, 'No such charging session.');
+    const given = Buffer.from(hashToken(token ?? ''));
+    const want = Buffer.from(s.tokenHash);
+    if (!token || given.length !== want.length || !timingSafeEqual(given, want)) {
+      throw new ServiceError(403, 'This link does not give access to that charging session.');
+    }
+    return s;
+  }
+
+  async sessionView(sessionId: string, token: string | undefined): Promise<SessionView> {
+    const s = await this.authorized(sessionId, token);
+    if (s.state === 'awaiting_payment') {
+      // The driver is back from the app: ask the provider now rather than wait for the webhook.
+      await this.pollPayment(s.id).catch((err) => this.deps.logger.warn({ err, sessionId: s.id }, 'payment poll failed'));
+      return this.view((await this.sessions.find(this.deps.db, s.id))!);
+    }
+    return this.view(s);
+  }
+
+  // ---- driver actions -----------------------------------------------------------------------
+
+  async startSession(input: { connectorId: string; amountOre: number }): Promise<StartSessionResult> {
+    const { reserve, publicUrl } = this.deps.settings;
+    if (!Number.isSafeInteger(input.amountOre) || input.amountOre < reserve.minOre || input.amountOre > reserve.maxOre) {
+      throw new ServiceError(400, `The amount must be between ${reserve.minOre / 100} and ${reserve.maxOre / 100} kr.`);
+    }
+    const id = this.ids.sessionId();
+    const token = this.ids.sessionToken();
+    const reference = `plugpay-${id}`;
+    const created = await this.deps.db.transaction(async (tx) => {
+      // Lock the connector row: two drivers scanning at once cannot both reserve it.
+      const locked = await tx.query('select id from connectors where id = $1 for update', [input.connectorId]);
+      if (locked.rows.length === 0) throw new ServiceError(404, 'No such connector.');
+      const c = (await this.stations.connector(tx, input.connectorId))!;
+      const live = await this.sessions.liveOnConnector(tx, input.connectorId);
+      const a = this.availability(c, live);
+      if (!a.available) throw new ServiceError(409, a.reason ?? 'The connector is not available.');
+      return this.sessions.insert(tx, {
+        id,
+        tokenHash: hashToken(token),
+        connectorId: c.id,
+        chargerId: c.chargerId,
+        connectorNo: c.connectorNo,
+        state: 'awaiting_payment',
+        paymentReference: reference,
+        idTag: `PP${id.toUpperCase()}`,
+        reservedOre: input.amountOre,
+        tariff: c.tariff!,
+        energyWh: 0,
+        powerW: 0
+      });
+    });
+    const c = (await this.stations.connector(this.deps.db, created.connectorId))!;
+    const time = new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', hour: '2-digit', minute: '2-digit' }).format(this.clock.now());
+    const description = `${c.station!.name}, connector ${c.connectorNo}, ${time}`.slice(0, 100);
+    try {
+      const { redirectUrl } = await this.deps.payments.reserve({
+        reference,
+        amountOre: input.amountOre,
+        description,
+        returnUrl: `${publicUrl}/s/${id}?t=${token}`,
+        idempotencyKey: `${reference}-create`
+      });
+      this.deps.logger.info({ sessionId: id, connectorId: c.id, amountOre: input.amountOre }, 'reservation created');
+      this.notifyConnector(c.id).catch(() => undefined);
+      return { sessionId: id, token, redirectUrl };
+    } catch (err) {
+      this.deps.logger.error({ err, sessionId: id }, 'could not create the reservation');
+      await this.apply(id, { type: 'payment-failed', status: 'terminated' }).catch(() => undefined);
+      throw new ServiceError(502, 'Vipps MobilePay could not be reached. Nothing was reserved; please try again.', { cause: err });
+    }
+  }
+
+  async stopSession(sessionId: string, token: string | undefined): Promise<SessionView> {
+    const s = await this.authorized(sessionId, token);
+    if (s.state === 'charging') await this.apply(s.id, { type: 'stop-requested', by: 'driver' });
+    return this.view((await this.sessions.find(this.deps.db, s.id))!);
+  }
+
+  // ---- payment provider -------------------------------------------------------------------
+
+  private paymentEvent(status: ReservationSnapshot['status'], amountOre: number): SessionEvent | null {
+    switch (status) {
+      case 'authorized':
+        return { type: 'payment-authorized', amountOre };
+      case 'rejected':
+      case 'expired':
+      case 'terminated':
+        return { type: 'payment-failed', status };
+      default:
+        return null;
+    }
+  }
+
+  /** A verified webhook. Duplicates and replays are harmless: the state machine ignores them. */
+  async onPaymentNotification(n: PaymentNotification): Promise<void> {
+    const s = await this.sessions.findBy(this.deps.db, 'payment_reference', n.reference);
+    if (!s) {
+      this.deps.logger.warn({ reference: n.reference, name: n.name }, 'webhook for an unknown payment');
+      return;
+    }
+    const fresh = await this.deps.db.query(
+      `insert into payment_notifications (reference, name, psp_reference) values ($1, $2, $3) on conflict do nothing returning reference`,
+      [n.reference, n.name, n.pspReference]
+    );
+    if (fresh.rows.length === 0 || !n.success) return;
+    const status = ({ AUTHORIZED: 'authorized', ABORTED: 'rejected', EXPIRED: 'expired', TERMINATED: 'terminated' } as const)[
+      n.name as 'AUTHORIZED'
+    ];
+    const event = status ? this.paymentEvent(status, n.amountOre) : null;
+    if (event) await this.apply(s.id, event);
+  }
+
+  /** Polling, the other half of "webhooks AND polling". */
+  async pollPayment(sessionId: string): Promise<void> {
+    const s = await this.sessions.find(this.deps.db, sessionId);
+    if (!s || s.state !== 'awaiting_payment') return;
+    let snap: ReservationSnapshot;
+    try {
+      snap = await this.deps.payments.getReservation(s.paymentReference);
+    } catch (err) {
+      // A payment that was never created (a crash between insert and create) ends after the expiry window.
+      if ((err as { status?: number }).status === 404 && this.clock.now().getTime() - s.createdAt.getTime() > 15 * 60_000) {
+        await this.apply(s.id, { type: 'payment-failed', status: 'terminated' });
+        return;
+      }
+      throw err;
+    }
+    const event = this.paymentEvent(snap.status, snap.authorizedOre || snap.amountOre);
+    if (event) await this.apply(s.id, event);
+  }
+
+  async pollPendingPayments(): Promise<void> {
+    const pending = await this.sessions.inStates(this.deps.db, ['awaiting_payment']);
+    for (const s of pending) {
+      await this.pollPayment(s.id).catch((err) => this.deps.logger.warn({ err, sessionId: s.id }, 'payment poll failed'));
+    }
+  }
+
+  // ---- the core: apply an event -----------------------------------------------------------
+
+  /**
+   * Applies one event to one session: lock, transition, save, write outbox jobs, commit; then
+   * run charger commands and tell the screens. Returns the saved session.
+   */
+  async apply(sessionId: string, event: SessionEvent): Promise<SessionRecord | null> {
+    const result = await this.deps.db.transaction(async (tx) => {
+      const s = await this.sessions.find(tx, sessionId, { lock: true });
+      if (!s) return null;
+      const t = transition(s, event, { meterIntervalSeconds: this.deps.settings.meterIntervalSeconds });
+      if (!t.applied) return { saved: s, commands: [] as SessionCommand[], changed: false };
+      const saved = await this.sessions.update(tx, { ...s, ...t.session });
+      for (const c of t.commands) await this.enqueue(tx, saved, c);
+      return { saved, commands: t.commands, changed: true };
+    });
+    if (!result) return null;
+    if (result.changed) {
+      if (event.type !== 'meter') this.deps.logger.info({ sessionId, event: event.type, state: result.saved.state }, 'session changed');
+      if (result.commands.some((c) => c.type === 'settle' || c.type === 'release')) this.wakeWorker();
+      await this.publish(result.saved);
+      for (const c of result.commands) await this.runChargerCommand(result.saved, c);
+    }
+    return result.saved;
+  }
+
+  /** Durable commands become outbox jobs in the same transaction as the state change. */
+  private async enqueue(tx: Queryable, s: SessionRecord, c: SessionCommand): Promise<void> {
+    const ref = s.paymentReference;
+    switch (c.type) {
+      case 'settle':
+        await this.outbox.enqueue(tx, { kind: 'settle', sessionId: s.id, idempotencyKey: `${ref}-settle`, payload: { captureOre: c.captureOre } });
+        return;
+      case 'release':
+        await this.outbox.enqueue(tx, { kind: 'settle', sessionId: s.id, idempotencyKey: `${ref}-settle`, payload: { captureOre: 0 } });
+        return;
+      case 'schedule-start-timeout':
+        await this.outbox.enqueue(tx, {
+          kind: 'start-timeout',
+          sessionId: s.id,
+          idempotencyKey: `${ref}-start-timeout`,
+          runAt: new Date(this.clock.now().getTime() + this.deps.settings.startTimeoutSeconds * 1000)
+        });
+        return;
+      default:
+        return; // charger commands run after the commit
+    }
+  }
+
+  private async runChargerCommand(s: SessionRecord, c: SessionCommand): Promise<void> {
+    if (c.type === 'remote-start') {
+      let answer: 'accepted' | 'rejected' | 'unreachable';
+      try {
+        answer = await this.deps.chargers.remoteStart(s.chargerId, s.connectorNo, s.idTag);
+      } catch (err) {
+        this.deps.logger.warn({ err, sessionId: s.id, chargerId: s.chargerId }, 'remote start failed');
+        answer = 'unreachable';
+      }
+      if (answer !== 'accepted') await this.apply(s.id, { type: 'start-rejected', why: answer });
+    } else if (c.type === 'remote-stop') {
+      let answer: 'accepted' | 'rejected' | 'unreachable';
+      try {
+        answer = await this.deps.chargers.remoteStop(s.chargerId, c.transactionId);
+      } catch (err) {
+        this.deps.logger.warn({ err, sessionId: s.id, chargerId: s.chargerId }, 'remote stop failed');
+        answer = err instanceof ChargerUnavailableError ? 'unreachable' : 'rejected';
+      }
+      if (answer !== 'accepted') {
+        this.deps.logger.warn({ sessionId: s.id, answer }, 'charger did not accept the stop');
+        await this.apply(s.id, { type: 'stop-refused' });
+      }
+    }
+  }
+
+  private async publish(s: SessionRecord): Promise<void> {
+    try {
+      this.notifier.sessionChanged(await this.view(s));
+      await this.notifyConnector(s.connectorId);
+    } catch (err) {
+      this.deps.logger.warn({ err, sessionId: s.id }, 'could not publish a session update');
+    }
+  }
+
+  private async notifyConnector(connectorId: string): Promise<void> {
+    const view = await this.connectorView(connectorId);
+    if (!view) return;
+    this.notifier.connectorChanged({ connectorId, status: view.status, available: view.available });
+    this.notifier.stationChanged(view.station.id);
+  }
+
+  // ---- outbox jobs ------------------------------------------------------------------------
+
+  /** Performs one outbox job; throws to have it retried. */
+  async runJob(job: { kind: string; sessionId?: string; payload: Record<string, unknown> }): Promise<void> {
+    const s = job.sessionId ? await this.sessions.find(this.deps.db, job.sessionId) : null;
+    if (!s) throw new Error(`outbox job ${job.kind} names an unknown session ${job.sessionId}`);
+    switch (job.kind) {
+      case 'settle':
+        return this.settle(s, Number(job.payload.captureOre));
+      case 'receipt':
+        return this.sendReceipt(s);
+      case 'start-timeout':
+        if (s.state === 'starting') await this.apply(s.id, { type: 'start-rejected', why: 'timeout' });
+        return;
+      case 'offline-check': {
+        const online = await this.deps.db.query<{ online: boolean }>('select online from chargers where id = $1', [s.chargerId]);
+        if (online.rows[0]?.online) return; // it came back in time
+        const at = new Date(String(job.payload.offlineAt));
+        await this.apply(s.id, { type: 'charger-lost', at });
+        return;
+      }
+      default:
+        throw new Error(`unknown outbox job kind ${job.kind}`);
+    }
+  }
+
+  /**
+   * Captures what was used (once: the key is derived from the reference, and the provider's own
+   * record is read first), releases the rest, and hands the receipt to its own job.
+   */
+  private async settle(s: SessionRecord, captureOre: number): Promise<void> {
+    const ref = s.paymentReference;
+    const payments = this.deps.payments;
+    let snap = await payments.getReservation(ref);
+    if (snap.status === 'pending') {
+      // Not authorized (yet): stop it from being authorized later; 6060-style refusals mean it was.
+      snap = await payments.cancel(ref, `${ref}-cancel`);
+    }
+    if (snap.status === 'authorized') {
+      if (captureOre > 0 && snap.capturedOre === 0) snap = await payments.capture(ref, Math.min(captureOre, snap.authorizedOre), `${ref}-capture`);
+      if (snap.authorizedOre - snap.capturedOre - snap.cancelledOre > 0) snap = await payments.cancel(ref, `${ref}-cancel`);
+    }
+    await this.deps.db.transaction(async (tx) => {
+      const cur = (await this.sessions.find(tx, s.id, { lock: true }))!;
+      const t = transition(cur, { type: 'settled', capturedOre: snap.capturedOre, cancelledOre: snap.cancelledOre }, {
+        meterIntervalSeconds: this.deps.settings.meterIntervalSeconds
+      });
+      await this.sessions.update(tx, { ...cur, ...t.session, captureOre: snap.capturedOre, cancelledOre: snap.cancelledOre });
+      if (snap.capturedOre > 0) await this.outbox.enqueue(tx, { kind: 'receipt', sessionId: s.id, idempotencyKey: `${ref}-receipt` });
+    });
+    this.deps.logger.info({ sessionId: s.id, capturedOre: snap.capturedOre, cancelledOre: snap.cancelledOre }, 'payment settled');
+    if (snap.capturedOre > 0) this.wakeWorker();
+    await this.publish((await this.sessions.find(this.deps.db, s.id))!);
+  }
+
+  private async sendReceipt(s: SessionRecord): Promise<void> {
+    const durationSeconds = s.startedAt && s.stoppedAt ? Math.max(0, Math.floor((s.stoppedAt.getTime() - s.startedAt.getTime()) / 1000)) : 0;
+    const receipt = buildReceipt(s.tariff, { energyWh: s.energyWh, durationSeconds }, s.captureOre ?? 0, {
+      posId: s.connectorId,
+      receiptNumber: s.paymentReference
+    });
+    await this.deps.payments.sendReceipt(s.paymentReference, receipt);
+    await this.deps.payments.setReceiptLink(s.paymentReference, `${this.deps.settings.publicUrl}/s/${s.id}`);
+  }
+
+  /**
+   * On start-up: sessions left between states by a crash are moved on. Settle and timer jobs are
+   * already durable in the outbox; what needs a nudge is payments still awaiting authorization,
+   * and sessions whose outbox job was lost with a hand-edited database.
+   */
+  async reconcile(): Promise<void> {
+    const open = await this.sessions.inStates(this.deps.db, ['finalizing', 'failed', 'starting', 'charging', 'stopping']);
+    for (const s of open) {
+      if (s.state === 'finalizing' || (s.state === 'failed' && s.authorizedOre !== undefined && s.captureOre === undefined)) {
+        await this.outbox.enqueue(this.deps.db, {
+          kind: 'settle',
+          sessionId: s.id,
+          idempotencyKey: `${s.paymentReference}-settle`,
+          payload: { captureOre: s.state === 'finalizing' ? (s.captureOre ?? 0) : 0 }
+        });
+      }
+      if (s.state === 'charging' || s.state === 'stopping') {
+        const online = await this.deps.db.query<{ online: boolean }>('select online from chargers where id = $1', [s.chargerId]);
+        if (!online.rows[0]?.online) await this.scheduleOfflineCheck(s, this.clock.now());
+      }
+    }
+    await this.pollPendingPayments();
+  }
+
+  private async scheduleOfflineCheck(s: SessionRecord, at: Date): Promise<void> {
+    await this.outbox.enqueue(this.deps.db, {
+      kind: 'offline-check',
+      sessionId: s.id,
+      idempotencyKey: `${s.paymentReference}-offline-${at.getTime()}`,
+      payload: { offlineAt: at.toISOString() },
+      runAt: new Date(at.getTime() + this.deps.settings.offlineGraceSeconds * 1000)
+    });
+  }
+
+  // ---- ChargerListener --------------------------------------------------------------------
+
+  async authorize(idTag: string): Promise<IdTagVerdict> {
+    const s = await this.sessions.findBy(this.deps.db, 'id_tag', idTag);
+    return s && isLive(s.state) && s.state !== 'awaiting_payment' ? 'accepted' : 'invalid';
+  }
+
+  async chargerOnline(e: ChargerOnline): Promise<void> {
+    await this.stationOf(e.chargerId);
+  }
+
+  async chargerOffline(e: ChargerOffline): Promise<void> {
+    for (const s of await this.sessions.liveOnCharger(this.deps.db, e.chargerId)) {
+      if (s.state === 'charging' || s.state === 'stopping') await this.scheduleOfflineCheck(s, e.at);
+    }
+    await this.stationOf(e.chargerId);
+  }
+
+  private async stationOf(chargerId: string): Promise<void> {
+    const cs = await this.stations.connectors(this.deps.db, { chargerId });
+    for (const c of cs) await this.notifyConnector(c.id);
+  }
+
+  async connectorStatusChanged(e: ConnectorStatusChanged): Promise<void> {
+    if (e.connectorNo === 0) return this.stationOf(e.chargerId);
+    const c = await this.stations.connectorByCharger(this.deps.db, e.chargerId, e.connectorNo);
+    if (c) await this.notifyConnector(c.id);
+  }
+
+  async transactionStarted(e: TransactionStarted): Promise<IdTagVerdict> {
+    const s = await this.sessions.findBy(this.deps.db, 'id_tag', e.idTag);
+    if (!s || s.chargerId !== e.chargerId) return 'invalid';
+    if (s.transactionId === e.transactionId) return 'accepted'; // repeated after a reboot
+    const saved = await this.apply(s.id, { type: 'transaction-started', transactionId: e.transactionId, meterStartWh: e.meterStartWh, at: e.at });
+    if (saved?.state === 'charging' && saved.transactionId === e.transactionId) return 'accepted';
+    // Too late (the start timed out and the reservation is released): the charger must stop.
+    this.deps.logger.warn({ sessionId: s.id, transactionId: e.transactionId, state: saved?.state }, 'transaction for a session that is over');
+    setTimeout(() => {
+      this.deps.chargers.remoteStop(e.chargerId, e.transactionId).catch(() => undefined);
+    }, 0);
+    return 'invalid';
+  }
+
+  async meterSampled(e: MeterSampled): Promise<void> {
+    const s = await this.sessions.findBy(this.deps.db, 'transaction_id', e.transactionId);
+    if (!s || s.chargerId !== e.chargerId) return;
+    await this.apply(s.id, { type: 'meter', energyWh: e.energyWh, powerW: e.powerW, at: e.at });
+  }
+
+  async transactionStopped(e: TransactionStopped): Promise<void> {
+    const s = await this.sessions.findBy(this.deps.db, 'transaction_id', e.transactionId);
+    if (!s || s.chargerId !== e.chargerId) {
+      this.deps.logger.warn({ transactionId: e.transactionId, chargerId: e.chargerId }, 'stop for a transaction without a session');
+      return;
+    }
+    await this.apply(s.id, { type: 'transaction-stopped', meterStopWh: e.meterStopWh, at: e.at, reason: e.reason });
+  }
+
+  // ---- operators --------------------------------------------------------------------------
+
+  async operatorStations(): Promise<OperatorStationView[]> {
+    const db = this.deps.db;
+    const [stations, connectors, live] = await Promise.all([
+      this.stations.stations(db),
+      this.stations.connectors(db),
+      this.sessions.inStates(db, ['awaiting_payment', 'starting', 'charging', 'stopping'])
+    ]);
+    const now = this.clock.now();
+    return stations.map((st) => {
+      const chargers = new Map<string, OperatorStationView['chargers'][number]>();
+      for (const c of connectors.filter((x) => x.station?.id === st.id)) {
+        const ch = chargers.get(c.chargerId) ?? { id: c.chargerId, online: c.chargerOnline, lastSeen: c.chargerLastSeen?.toISOString(), connectors: [] };
+        const s = live.find((x) => x.connectorId === c.id);
+        ch.connectors.push({
+          id: c.id,
+          connectorNo: c.connectorNo,
+          plugType: c.plugType,
+          maxPowerW: c.maxPowerW,
+          status: (c.chargerOnline ? c.status : 'offline') as ConnectorView['status'],
+          session: s ? { id: s.id, state: s.state, energyWh: s.energyWh, powerW: s.powerW, costOre: runningCost(s, now) } : undefined
+        });
+        chargers.set(c.chargerId, ch);
+      }
+      const { tariffId: _t, ...station } = st;
+      return { ...station, chargers: [...chargers.values()] };
+    });
+  }
+
+  async operatorStation(stationId: string): Promise<OperatorStationView | undefined> {
+    return (await this.operatorStations()).find((s) => s.id === stationId);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The durable outbox: work that must happen after a state change (capture, release, receipt,
+ * timers), written in the same transaction as the change and performed by a worker with retries.
+ * Claiming uses FOR UPDATE SKIP LOCKED plus a lease, so several nodes can share one queue.
+ */
+import type { Queryable } from './db.js';
+
+export interface OutboxJob {
+  id: number;
+  kind: string;
+  sessionId?: string;
+  idempotencyKey: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+type Row = Record<string, any>;
+
+const fromRow = (r: Row): OutboxJob => ({
+  id: r.id,
+  kind: r.kind,
+  sessionId: r.session_id ?? undefined,
+  idempotencyKey: r.idempotency_key,
+  payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+  attempts: r.attempts
+});
+
+export class OutboxRepository {
+  /** Adds a job; a job with the same key is kept as it is (enqueueing twice is harmless). */
+  async enqueue(
+    db: Queryable,
+    job: { kind: string; sessionId?: string; idempotencyKey: string; payload?: Record<string, unknown>; runAt?: Date }
+  ): Promise<void> {
+    await db.query(
+      `insert into outbox (kind, session_id, idempotency_key, payload, next_attempt_at)
+       values ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
+       on conflict (idempotency_key) do nothing`,
+      [job.kind, job.sessionId ?? null, job.idempotencyKey, JSON.stringify(job.payload ?? {}), job.runAt ?? null]
+    );
+  }
+
+  /** Takes one due job and leases it for `leaseSeconds`; null when nothing is due. */
+  async claim(db: Queryable, now: Date, leaseSeconds = 60): Promise<OutboxJob | null> {
+    const { rows } = await db.query(
+      `update outbox set locked_until = $1::timestamptz + make_interval(secs => $2), attempts = attempts + 1
+        where id = (
+          select id from outbox
+           where done_at is null and failed_at is null and next_attempt_at <= $1
+             and (locked_until is null or locked_until < $1)
+           order by next_attempt_at, id
+           limit 1 for update skip locked)
+        returning *`,
+      [now, leaseSeconds]
+    );
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async complete(db: Queryable, id: number): Promise<void> {
+    await db.query(`update outbox set done_at = now(), locked_until = null, last_error = null where id = $1`, [id]);
+  }
+
+  async retryLater(db: Queryable, id: number, at: Date, error: string): Promise<void> {
+    await db.query(`update outbox set next_attempt_at = $2, locked_until = null, last_error = $3 where id = $1`, [id, at, error.slice(0, 2000)]);
+  }
+
+  /** Gives up on a job after too many attempts; it stays visible to operators (failed_at). */
+  async fail(db: Queryable, id: number, error: string): Promise<void> {
+    await db.query(`update outbox set failed_at = now(), locked_until = null, last_error = $2 where id = $1`, [id, error.slice(0, 2000)]);
+  }
+
+  async pending(db: Queryable, sessionId?: string): Promise<OutboxJob[]> {
+    const { rows } = await db.query(
+      `select * from outbox where done_at is null and failed_at is null ${sessionId ? 'and session_id = $1' : ''} order by id`,
+      sessionId ? [sessionId] : []
+    );
+    return rows.map(fromRow);
+  }
+
+  async forSession(db: Queryable, sessionId: string): Promise<Array<OutboxJob & { done: boolean; failed: boolean }>> {
+    const { rows } = await db.query(`select * from outbox where session_id = $1 order by id`, [sessionId]);
+    return rows.map((r: Row) => ({ ...fromRow(r), done: r.done_at != null, failed: r.failed_at != null }));
+  }
+}

@@ -1,0 +1,128 @@
+/** Charging sessions: rows ↔ the domain's Session plus the links to connector, payment and charger. */
+import type { Session, SessionState } from '../domain/session.js';
+import type { Tariff } from '../domain/tariff.js';
+import type { Queryable } from './db.js';
+
+export interface SessionRecord extends Session {
+  tokenHash: string;
+  connectorId: string;
+  chargerId: string;
+  connectorNo: number;
+  paymentReference: string;
+  idTag: string;
+  cancelledOre?: number;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+type Row = Record<string, any>;
+
+const date = (v: unknown): Date | undefined => (v == null ? undefined : new Date(v as string));
+const num = (v: unknown): number | undefined => (v == null ? undefined : Number(v));
+
+function fromRow(r: Row): SessionRecord {
+  return {
+    id: r.id,
+    tokenHash: r.token_hash,
+    connectorId: r.connector_id,
+    chargerId: r.charger_id,
+    connectorNo: r.connector_no,
+    state: r.state as SessionState,
+    paymentReference: r.payment_reference,
+    idTag: r.id_tag,
+    reservedOre: r.reserved_ore,
+    authorizedOre: num(r.authorized_ore),
+    tariff: (typeof r.tariff === 'string' ? JSON.parse(r.tariff) : r.tariff) as Tariff,
+    transactionId: num(r.transaction_id),
+    meterStartWh: num(r.meter_start_wh),
+    meterStopWh: num(r.meter_stop_wh),
+    energyWh: r.energy_wh,
+    powerW: r.power_w,
+    startedAt: date(r.started_at),
+    stoppedAt: date(r.stopped_at),
+    stopReason: r.stop_reason ?? undefined,
+    failure: r.failure ?? undefined,
+    costOre: num(r.cost_ore),
+    captureOre: num(r.captured_ore),
+    cancelledOre: num(r.cancelled_ore),
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+    version: r.version
+  };
+}
+
+export class SessionRepository {
+  async insert(db: Queryable, s: Omit<SessionRecord, 'createdAt' | 'updatedAt' | 'version'>): Promise<SessionRecord> {
+    const { rows } = await db.query(
+      `insert into charging_sessions (id, token_hash, connector_id, charger_id, connector_no, state, payment_reference, id_tag,
+         reserved_ore, tariff, energy_wh, power_w)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) returning *`,
+      [s.id, s.tokenHash, s.connectorId, s.chargerId, s.connectorNo, s.state, s.paymentReference, s.idTag, s.reservedOre, JSON.stringify(s.tariff), s.energyWh, s.powerW]
+    );
+    return fromRow(rows[0]);
+  }
+
+  async find(db: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<SessionRecord | null> {
+    const { rows } = await db.query(`select * from charging_sessions where id = $1${opts.lock ? ' for update' : ''}`, [id]);
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async findBy(db: Queryable, field: 'payment_reference' | 'id_tag' | 'transaction_id', value: string | number): Promise<SessionRecord | null> {
+    const { rows } = await db.query(`select * from charging_sessions where ${field} = $1`, [value]);
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async liveOnConnector(db: Queryable, connectorId: string): Promise<SessionRecord | null> {
+    const { rows } = await db.query(
+      `select * from charging_sessions where connector_id = $1 and state in ('awaiting_payment','starting','charging','stopping')
+       order by created_at desc limit 1`,
+      [connectorId]
+    );
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async inStates(db: Queryable, states: SessionState[], limit = 500): Promise<SessionRecord[]> {
+    const { rows } = await db.query(`select * from charging_sessions where state = any($1) order by created_at limit $2`, [states, limit]);
+    return rows.map(fromRow);
+  }
+
+  async liveOnCharger(db: Queryable, chargerId: string): Promise<SessionRecord[]> {
+    const { rows } = await db.query(
+      `select * from charging_sessions where charger_id = $1 and state in ('starting','charging','stopping')`,
+      [chargerId]
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Saves a session whose row the caller holds locked; bumps the version. */
+  async update(db: Queryable, s: SessionRecord): Promise<SessionRecord> {
+    const { rows } = await db.query(
+      `update charging_sessions set state=$2, authorized_ore=$3, transaction_id=$4, meter_start_wh=$5, meter_stop_wh=$6,
+         energy_wh=$7, power_w=$8, started_at=$9, stopped_at=$10, stop_reason=$11, failure=$12, cost_ore=$13,
+         captured_ore=$14, cancelled_ore=$15, updated_at=now(), version=version+1
+       where id=$1 returning *`,
+      [
+        s.id, s.state, s.authorizedOre ?? null, s.transactionId ?? null, s.meterStartWh ?? null, s.meterStopWh ?? null,
+        s.energyWh, s.powerW, s.startedAt ?? null, s.stoppedAt ?? null, s.stopReason ?? null, s.failure ?? null,
+        s.costOre ?? null, s.captureOre ?? null, s.cancelledOre ?? null
+      ]
+    );
+    return fromRow(rows[0]);
+  }
+
+  /** The latest power samples of a transaction, oldest first, for the driver's chart. */
+  async powerSeries(db: Queryable, transactionId: number, limit = 60): Promise<Array<{ t: string; w: number }>> {
+    // Prefer the charger's total (no phase); otherwise add the phases up. kW is converted to W.
+    const { rows } = await db.query<{ sampled_at: string | Date; total: number | null; phases: number | null }>(
+      `select sampled_at,
+              max(case when unit = 'kW' then value * 1000 else value end) filter (where phase = '') as total,
+              sum(case when unit = 'kW' then value * 1000 else value end) filter (where phase <> '') as phases
+         from meter_samples
+        where transaction_id = $1 and measurand = 'Power.Active.Import'
+        group by sampled_at order by sampled_at desc limit $2`,
+      [transactionId, limit]
+    );
+    return rows.reverse().map((r) => ({ t: new Date(r.sampled_at).toISOString(), w: Math.round(Number(r.total ?? r.phases ?? 0)) }));
+  }
+}

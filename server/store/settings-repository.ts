@@ -1,0 +1,18 @@
+/** Small named JSON values plugpay keeps between runs (e.g. the webhook registration's secret). */
+import type { Queryable } from './db.js';
+
+export class SettingsRepository {
+  async get<T>(db: Queryable, key: string): Promise<T | undefined> {
+    const { rows } = await db.query<{ value: unknown }>('select value from settings where key = $1', [key]);
+    if (!rows[0]) return undefined;
+    const v = rows[0].value;
+    return (typeof v === 'string' ? JSON.parse(v) : v) as T;
+  }
+
+  async set(db: Queryable, key: string, value: unknown): Promise<void> {
+    await db.query(
+      'insert into settings (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value',
+      [key, JSON.stringify(value)]
+    );
+  }
+}
