@@ -91,3 +91,11 @@ export interface ChargerCommands {
   reset(chargerId: string, kind: 'Soft' | 'Hard'): Promise<'accepted' | 'rejected'>;
   isConnected(chargerId: string): Promise<boolean>;
 }
+
+/** The charger answered a command with an OCPP CALLERROR or with an answer that breaks the schema. */
+export class ChargerCommandError extends Error {
+  constructor(public readonly chargerId: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ChargerCommandError';
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The Central System side of OCPP 1.6J: one handler per Charge Point-initiated action
+ * (OCPP 1.6 edition 2, chapter 4). Each handler stores what it learnt, tells the listener in
+ * plugpay's words, and only then answers, so a crash before the answer makes the charger retry.
+ */
+import { createRPCError, RPCError } from 'ocpp-rpc';
+import type { Logger } from '../../log.js';
+import type { ChargerRepository } from '../../store/charger-repository.js';
+import type { ChargerListener, IdTagVerdict } from '../port.js';
+import { readMeterValues, type MeterValue16 } from './meter-values.js';
+import { connectorStatusOf, idTagInfoOf } from './words.js';
+
+/** The slice of an ocpp-rpc client the handlers need. */
+export interface HandlerHost {
+  handle(method: string, handler: (call: { params: unknown; messageId: string }) => Promise<unknown>): void;
+}
+
+export interface CentralSystemContext {
+  chargerId: string;
+  repo: ChargerRepository;
+  listener: ChargerListener;
+  log: Logger;
+  clock: () => Date;
+  heartbeatSeconds: number;
+  /** Remembers StartTransaction verdicts so a repeated StartTransaction gets the same answer. */
+  startVerdicts: VerdictMemory;
+  /** Runs after an accepted BootNotification's answer has gone out. */
+  afterBoot: () => void;
+}
+
+/** A bounded memory of StartTransaction verdicts by transaction id. */
+export class VerdictMemory {
+  private readonly map = new Map<number, IdTagVerdict>();
+  constructor(private readonly max = 10_000) {}
+  get(id: number): IdTagVerdict | undefined {
+    return this.map.get(id);
+  }
+  set(id: number, verdict: IdTagVerdict): void {
+    this.map.set(id, verdict);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as number);
+  }
+}
+
+interface BootNotificationReq {
+  chargePointVendor: string;
+  chargePointModel: string;
+  chargePointSerialNumber?: string;
+  chargeBoxSerialNumber?: string;
+  firmwareVersion?: string;
+}
+interface StatusNotificationReq {
+  connectorId: number;
+  errorCode: string;
+  status: string;
+  timestamp?: string;
+  info?: string;
+  vendorErrorCode?: string;
+}
+interface StartTransactionReq {
+  connectorId: number;
+  idTag: string;
+  meterStart: number;
+  timestamp: string;
+  reservationId?: number;
+}
+interface StopTransactionReq {
+  transactionId: number;
+  meterStop: number;
+  timestamp: string;
+  idTag?: string;
+  reason?: string;
+  transactionData?: MeterValue16[];
+}
+interface MeterValuesReq {
+  connectorId: number;
+  transactionId?: number;
+  meterValue: MeterValue16[];
+}
+
+/**
+ * Wraps a handler: protocol errors pass through as the CALLERROR they name; anything else
+ * (the listener or the store failed) is logged with context and answered InternalError
+ * (OCPP-J 1.6 §4.2.3), leaving the connection up so the charger can retry.
+ */
+function guarded<P>(ctx: CentralSystemContext, method: string, fn: (params: P) => Promise<unknown>) {
+  return async ({ params, messageId }: { params: unknown; messageId: string }) => {
+    try {
+      return await fn(params as P);
+    } catch (err) {
+      if (err instanceof RPCError) throw err;
+      ctx.log.error({ err, chargerId: ctx.chargerId, method, messageId }, 'OCPP request failed inside plugpay');
+      throw createRPCError('InternalError', `plugpay could not process ${method}; retry later`);
+    }
+  };
+}
+
+function dateOf(iso: string, field: string): Date {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) throw createRPCError('TypeConstraintViolation', `${field} is not a date-time`);
+  return d;
+}
+
+export function attachCentralSystem(client: HandlerHost, ctx: CentralSystemContext): void {
+  const { chargerId, repo, listener, log } = ctx;
+
+  // §4.2 Boot Notification. Registered chargers are accepted; `interval` is the heartbeat
+  // interval the charger adopts (§4.6).
+  client.handle(
+    'BootNotification',
+    guarded<BootNotificationReq>(ctx, 'BootNotification', async (p) => {
+      const now = ctx.clock();
+      await repo.setBootInfo(
+        chargerId,
+        {
+          vendor: p.chargePointVendor,
+          model: p.chargePointModel,
+          serialNumber: p.chargePointSerialNumber ?? p.chargeBoxSerialNumber,
+          firmwareVersion: p.firmwareVersion
+        },
+        now
+      );
+      // A macrotask runs only after ocpp-rpc has written this answer to the socket, so the
+      // charger hears "Accepted" before plugpay's first request (§4.2: no CS requests before).
+      setImmediate(ctx.afterBoot);
+      return { status: 'Accepted', currentTime: now.toISOString(), interval: Math.max(1, Math.round(ctx.heartbeatSeconds)) };
+    })
+  );
+
+  // §4.6 Heartbeat: the answer's currentTime lets the charger sync its clock.
+  client.handle(
+    'Heartbeat',
+    guarded(ctx, 'Heartbeat', async () => {
+      const now = ctx.clock();
+      await repo.touch(chargerId, now);
+      return { currentTime: now.toISOString() };
+    })
+  );
+
+  // §4.9 Status Notification. connectorId 0 is the Charge Point as a whole; it has no connector
+  // row, so it is passed on but not stored.
+  client.handle(
+    'StatusNotification',
+    guarded<StatusNotificationReq>(ctx, 'StatusNotification', async (p) => {
+      const at = p.timestamp ? dateOf(p.timestamp, 'timestamp') : ctx.clock();
+      const status = connectorStatusOf(p.status);
+      const errorCode = p.errorCode && p.errorCode !== 'NoError' ? p.errorCode : undefined;
+      if (p.connectorId < 0) throw createRPCError('PropertyConstraintViolation', 'connectorId must be 0 or more');
+      if (p.connectorId > 0) {
+        const stored = await repo.setConnectorStatus(chargerId, p.connectorId, status, errorCode ?? null, at);
+        if (!stored) {
+          const charger = await repo.find(chargerId);
+          if (!charger?.connectors.some((c) => c.connectorNo === p.connectorId)) {
+            log.warn({ chargerId, connectorNo: p.connectorId, status: p.status }, 'status for a connector plugpay does not know; register it');
+            return {};
+          }
+          // Older than the stored status: a queued notification from before a reconnect.
+          log.debug({ chargerId, connectorNo: p.connectorId, at }, 'status older than the stored one; not applied');
+          return {};
+        }
+      }
+      await listener.connectorStatusChanged({ chargerId, connectorNo: p.connectorId, status, errorCode, at });
+      return {};
+    })
+  );
+
+  // §4.1 Authorize.
+  client.handle(
+    'Authorize',
+    guarded<{ idTag: string }>(ctx, 'Authorize', async (p) => ({ idTagInfo: idTagInfoOf(await listener.authorize(p.idTag)) }))
+  );
+
+  // §4.8 Start Transaction. plugpay assigns the transactionId (the table's serial). A charger
+  // that rebooted before the answer reached it sends the same request again (§3.16, queued
+  // transaction messages): the natural key finds the first transaction and the answer repeats.
+  client.handle(
+    'StartTransaction',
+    guarded<StartTransactionReq>(ctx, 'StartTransaction', async (p) => {
+      if (p.connectorId < 1) throw createRPCError('PropertyConstraintViolation', 'connectorId must be 1 or more for a transaction');
+      const startedAt = dateOf(p.timestamp, 'timestamp');
+      const { transaction, created } = await repo.startTransaction({
+        chargerId,
+        connectorNo: p.connectorId,
+        idTag: p.idTag,
+        meterStartWh: p.meterStart,
+        startedAt
+      });
+      if (!created) {
+        const remembered = ctx.startVerdicts.get(transaction.id);
+        if (!remembered) log.warn({ chargerId, transactionId: transaction.id }, 'repeated StartTransaction; verdict not in memory, answering Accepted');
+        return { transactionId: transaction.id, idTagInfo: idTagInfoOf(remembered ?? 'accepted') };
+      }
+      let verdict: IdTagVerdict;
+      try {
+        verdict = await listener.transactionStarted({
+          chargerId,
+          connectorNo: p.connectorId,
+          transactionId: transaction.id,
+          idTag: p.idTag,
+          meterStartWh: p.meterStart,
+          at: startedAt
+        });
+      } catch (err) {
+        // Nobody heard of this transaction: undo it so the charger's retry starts it afresh
+        // and the listener hears it then.
+        await repo.forgetTransaction(transaction.id).catch((e) => log.error({ err: e, transactionId: transaction.id }, 'could not undo transaction'));
+        throw err;
+      }
+      ctx.startVerdicts.set(transaction.id, verdict);
+      return { transactionId: transaction.id, idTagInfo: idTagInfoOf(verdict) };
+    })
+  );
+
+  // §4.7 Meter Values. Samples are stored by their own timestamp, so late or out-of-order
+  // deliveries land in place; only a sample newer than the last one of a running transaction
+  // is news for the listener. Values without a transaction (connector 0, clock-aligned
+  // readings) have nowhere to be stored and are acknowledged (§4.7: the CS SHALL answer).
+  client.handle(
+    'MeterValues',
+    guarded<MeterValuesReq>(ctx, 'MeterValues', async (p) => {
+      if (p.transactionId === undefined || p.connectorId === 0) return {};
+      const tx = await repo.findTransaction(p.transactionId);
+      if (!tx || tx.chargerId !== chargerId) {
+        log.warn({ chargerId, transactionId: p.transactionId }, 'meter values for a transaction this charger does not have; acknowledged, not stored');
+        return {};
+      }
+      const read = readMeterValues(p.meterValue);
+      if (read.problems.length > 0) log.warn({ chargerId, transactionId: tx.id, problems: read.problems }, 'some sampled values skipped');
+      await repo.insertMeterSamples(tx.id, read.rows);
+      if (tx.stoppedAt) return {};
+      for (const r of read.readings) {
+        const updated = await repo.updateLastSample(tx.id, r);
+        if (updated) {
+          await listener.meterSampled({ chargerId, transactionId: tx.id, at: r.at, energyWh: r.energyWh, powerW: r.powerW, socPercent: r.socPercent });
+        }
+      }
+      return {};
+    })
+  );
+
+  // §4.10 Stop Transaction. Applied once; a repeat (the charger did not get our answer) and an
+  // unknown transactionId are still acknowledged, or the charger would resend forever (§3.16).
+  client.handle(
+    'StopTransaction',
+    guarded<StopTransactionReq>(ctx, 'StopTransaction', async (p) => {
+      const stoppedAt = dateOf(p.timestamp, 'timestamp');
+      const reason = p.reason ?? 'Local'; // §7.37: absent means Local
+      const tx = await repo.findTransaction(p.transactionId);
+      if (!tx || tx.chargerId !== chargerId) {
+        log.warn({ chargerId, transactionId: p.transactionId }, 'StopTransaction for a transaction this charger does not have; acknowledged');
+      } else {
+        if (p.transactionData?.length) {
+          const read = readMeterValues(p.transactionData);
+          if (read.problems.length > 0) log.warn({ chargerId, transactionId: tx.id, problems: read.problems }, 'some transactionData values skipped');
+          await repo.insertMeterSamples(tx.id, read.rows);
+          if (!tx.stoppedAt) for (const r of read.readings) await repo.updateLastSample(tx.id, r);
+        }
+        const stopped = await repo.stopTransaction(tx.id, { meterStopWh: p.meterStop, stoppedAt, reason });
+        if (stopped) {
+          try {
+            await listener.transactionStopped({
+              chargerId,
+              transactionId: tx.id,
+              idTag: p.idTag ?? tx.idTag,
+              meterStopWh: p.meterStop,
+              at: stoppedAt,
+              reason
+            });
+          } catch (err) {
+            // Not heard: undo, so the charger's retry applies the stop again.
+            await repo.unstopTransaction(tx.id, stoppedAt).catch((e) => log.error({ err: e, transactionId: tx.id }, 'could not undo stop'));
+            throw err;
+          }
+        } else {
+          log.info({ chargerId, transactionId: tx.id }, 'repeated StopTransaction; already applied');
+        }
+      }
+      if (p.idTag === undefined) return {};
+      // idTagInfo updates the charger's authorization cache (§3.5.1), so it must be the real
+      // verdict: a guess of Accepted could let a spent idTag charge again offline.
+      try {
+        return { idTagInfo: idTagInfoOf(await listener.authorize(p.idTag)) };
+      } catch (err) {
+        log.warn({ err, chargerId, transactionId: p.transactionId }, 'authorize failed while answering StopTransaction; idTagInfo left out');
+        return {};
+      }
+    })
+  );
+
+  // §4.3 Data Transfer: plugpay has no vendor extensions.
+  client.handle(
+    'DataTransfer',
+    guarded<{ vendorId: string; messageId?: string }>(ctx, 'DataTransfer', async (p) => {
+      log.info({ chargerId, vendorId: p.vendorId, messageId: p.messageId }, 'DataTransfer from charger; no such vendor extension');
+      return { status: 'UnknownVendorId' };
+    })
+  );
+
+  // §4.4 and §4.5: plugpay starts neither diagnostics nor firmware updates, but must answer.
+  for (const method of ['DiagnosticsStatusNotification', 'FirmwareStatusNotification']) {
+    client.handle(
+      method,
+      guarded<{ status: string }>(ctx, method, async (p) => {
+        log.info({ chargerId, method, status: p.status }, 'charger status report');
+        return {};
+      })
+    );
+  }
+}
