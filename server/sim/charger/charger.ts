@@ -109,6 +109,8 @@ export interface SimChargerEvents {
   /** Connected and BootNotification Accepted. */
   online: [];
   offline: [];
+  /** A connection attempt failed (unreachable, refused, wrong password); a retry follows. */
+  'connection-failed': [Error];
 }
 
 interface Tx {
@@ -389,6 +391,7 @@ export class SimCharger extends EventEmitter<SimChargerEvents> {
       await client.connect();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'connection to the central system failed');
+      this.emit('connection-failed', new Error(`charger ${this.id}: cannot connect to ${this.opts.url}: ${(err as Error).message}`, { cause: err }));
       this.onLinkClosed(link);
       return;
     }
