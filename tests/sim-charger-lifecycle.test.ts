@@ -77,9 +77,9 @@ describe('SimCharger lifecycle', () => {
     expect(start.params).toMatchObject({ connectorId: 1, idTag: 'DRIVER-7', meterStart: 0 });
     const txId = c.transactionId(1)!;
 
-    const statuses = callsOf(c, 'StatusNotification').filter((r) => r.params.connectorId === 1).map((r) => r.params.status);
     await csms.waitFor('StatusNotification', (r) => of(c)(r) && r.params.status === 'Charging');
-    expect(statuses.concat('Charging')).toEqual(expect.arrayContaining(['Available', 'Preparing', 'Charging']));
+    const statuses = callsOf(c, 'StatusNotification').filter((r) => r.params.connectorId === 1).map((r) => r.params.status);
+    expect(statuses).toEqual(['Available', 'Preparing', 'Charging']);
 
     const tenth = await csms.waitForNth('MeterValues', 10, of(c));
     const samples = callsOf(c, 'MeterValues').filter((r) => r.seq <= tenth.seq);
@@ -144,11 +144,11 @@ describe('SimCharger lifecycle', () => {
   it('pressStop ends the transaction with reason Local', async () => {
     const c = await aCharger();
     await remoteStart(c);
+    const txId = c.transactionId(1);
     await once(c, 'meter');
     c.pressStop(1);
     const stop = await csms.waitFor('StopTransaction', of(c));
-    expect(stop.params).toMatchObject({ reason: 'Local', transactionId: callsOf(c, 'StartTransaction').length && stop.params.transactionId });
-    expect(stop.params.transactionId).toBeGreaterThan(1000);
+    expect(stop.params).toMatchObject({ reason: 'Local', transactionId: txId });
     expect(c.status(1)).toBe('Finishing');
   });
 
