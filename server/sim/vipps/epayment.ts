@@ -185,7 +185,7 @@ export function epaymentRoutes(ctx: SandboxContext): Hono {
       if (fmt === 'TEXT/TARGETURL') return appPageUrl(ctx, p);
       const ext = fmt === 'IMAGE/PNG' ? 'png' : 'svg';
       const size = p.qrFormat?.size ? `&size=${p.qrFormat.size}` : '';
-      return `${ctx.publicBaseUrl}/qr-image/payment.${ext}?data=${encodeURIComponent(appPageUrl(ctx, p))}${size}`;
+      return `${ctx.publicBaseUrl}/qr-image/payment/${ext}?data=${encodeURIComponent(appPageUrl(ctx, p))}${size}`;
     }
     return appPageUrl(ctx, p);
   }

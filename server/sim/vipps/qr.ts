@@ -68,7 +68,7 @@ export function qrRoutes(ctx: SandboxContext): Hono {
     return image(c, targetLink(q), m[2] as 'svg' | 'png');
   });
   // Image for ePayment `userFlow: QR` redirectUrl links; encodes the given sandbox link only.
-  app.get('/qr-image/payment.:ext', async (c) => {
+  app.get('/qr-image/payment/:ext', async (c) => {
     const data = c.req.query('data') ?? '';
     const ext = c.req.param('ext');
     if (!data.startsWith(ctx.publicBaseUrl) || data.length > 2000 || (ext !== 'svg' && ext !== 'png')) return c.text('Not found', 404);
