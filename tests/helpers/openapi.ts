@@ -249,3 +249,13 @@ export function validateResponse(spec: Spec, method: string, p: string, status: 
   if (schema === undefined) return [];
   return runSchema(spec, schema, body, `response ${method.toUpperCase()} ${found.template} ${status}`);
 }
+
+/**
+ * Validate data against a named schema of `components.schemas` (e.g. ePayment `WebhookEvent`,
+ * which no path references). Returns the errors; an empty array means valid.
+ */
+export function validateComponent(spec: Spec, schemaName: string, data: unknown): string[] {
+  const schemas = ((spec.doc.components as Json | undefined)?.schemas as Json | undefined) ?? {};
+  if (!(schemaName in schemas)) return [`${spec.file}: no schema named ${schemaName}`];
+  return runSchema(spec, { $ref: `#/components/schemas/${schemaName}` }, data, `${schemaName}`);
+}
