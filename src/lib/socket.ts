@@ -9,7 +9,13 @@ import type { ClientToServerEvents, ServerToClientEvents } from './shared/api';
 export type PlugpaySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export function connectSocket(): PlugpaySocket {
-  return io({ transports: ['websocket', 'polling'] });
+  const socket: PlugpaySocket = io({ transports: ['websocket', 'polling'] });
+  // A server-side disconnect (e.g. a node draining during a deploy) is not retried by the
+  // client on its own; a phone mid-charge must keep trying.
+  socket.on('disconnect', (reason) => {
+    if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
+  });
+  return socket;
 }
 
 /** An ack reply as the server sends it (see `Ack<T>` in shared/api.ts). */
