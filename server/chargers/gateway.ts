@@ -6,7 +6,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { RPCError, RPCServer, TimeoutError } from 'ocpp-rpc';
+// ocpp-rpc is CommonJS: Node's ESM loader cannot see its named exports, so take them from the default.
+import ocppRpc from 'ocpp-rpc';
+const { RPCError, RPCServer, TimeoutError } = ocppRpc;
 import type { Logger } from '../log.js';
 import { ChargerRepository } from '../store/charger-repository.js';
 import type { Db } from '../store/db.js';
@@ -206,7 +208,7 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
       return await client.call(method, params, { callTimeoutMs });
     } catch (err) {
       if (err instanceof RPCError) {
-        throw new ChargerCommandError(chargerId, `charger ${chargerId} answered ${method} with ${(err as RPCError).rpcErrorCode}: ${(err as Error).message}`, { cause: err });
+        throw new ChargerCommandError(chargerId, `charger ${chargerId} answered ${method} with ${(err as InstanceType<typeof RPCError>).rpcErrorCode}: ${(err as Error).message}`, { cause: err });
       }
       if (err instanceof TimeoutError) {
         throw new ChargerUnavailableError(chargerId, `charger ${chargerId} did not answer ${method} within ${callTimeoutMs} ms`, { cause: err });

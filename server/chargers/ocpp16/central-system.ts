@@ -3,7 +3,9 @@
  * (OCPP 1.6 edition 2, chapter 4). Each handler stores what it learnt, tells the listener in
  * plugpay's words, and only then answers, so a crash before the answer makes the charger retry.
  */
-import { createRPCError, RPCError } from 'ocpp-rpc';
+// ocpp-rpc is CommonJS: Node's ESM loader cannot see its named exports, so take them from the default.
+import ocppRpc from 'ocpp-rpc';
+const { createRPCError, RPCError } = ocppRpc;
 import type { Logger } from '../../log.js';
 import type { ChargerRepository } from '../../store/charger-repository.js';
 import type { ChargerListener, IdTagVerdict } from '../port.js';

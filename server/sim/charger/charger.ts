@@ -14,7 +14,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { RPCClient } from 'ocpp-rpc';
+// ocpp-rpc is CommonJS: Node's ESM loader cannot see its named exports, so take them from the default.
+import ocppRpc from 'ocpp-rpc';
+const { RPCClient } = ocppRpc;
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import { charge, chargePowerW, defaultCar, MJ_PER_WH, plugInCar, socPercent, type CarSpec, type CarState } from './car.js';
@@ -159,7 +161,7 @@ type Outgoing = (
 ) & { tx: Tx; attempts: number };
 
 interface Link {
-  client: RPCClient;
+  client: InstanceType<typeof RPCClient>;
   booted: boolean;
   abort: AbortController;
 }
@@ -792,7 +794,7 @@ export class SimCharger extends EventEmitter<SimChargerEvents> {
 
   // ───────────────────────────── Central System requests (§5) ─────────────────────────────
 
-  private registerHandlers(client: RPCClient): void {
+  private registerHandlers(client: InstanceType<typeof RPCClient>): void {
     client.handle('RemoteStartTransaction', async ({ params }) => this.onRemoteStart(params as { connectorId?: number; idTag: string }));
     client.handle('RemoteStopTransaction', async ({ params }) => this.onRemoteStop((params as { transactionId: number }).transactionId));
     client.handle('ChangeConfiguration', async ({ params }) => this.onChangeConfiguration(params as { key: string; value: string }));

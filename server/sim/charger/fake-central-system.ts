@@ -5,7 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { RPCServer } from 'ocpp-rpc';
+// ocpp-rpc is CommonJS: Node's ESM loader cannot see its named exports, so take them from the default.
+import ocppRpc from 'ocpp-rpc';
+const { RPCServer } = ocppRpc;
 
 export interface RecordedCall {
   seq: number;
