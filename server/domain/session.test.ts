@@ -54,6 +54,21 @@ describe('meter values', () => {
     expect(r.session.energyWh).toBe(3500);
   });
 
+  it('ignores a sample older than the latest one', () => {
+    const r = transition(charging({ energyWh: 3500, lastMeterAt: at(60) }), { type: 'meter', energyWh: 9000, powerW: 1, at: at(30) }, ctx);
+    expect(r.applied).toBe(false);
+    expect(r.session.energyWh).toBe(3500);
+  });
+
+  it('auto-stops on the energy rate even when the charger reports no power', () => {
+    // 10 kWh in the last 10 s is 3.6 MW observed: two more intervals would pass 100 kr.
+    const s = charging({ authorizedOre: 10000, reservedOre: 10000, energyWh: 5000, lastMeterAt: at(590) });
+    const r = transition(s, { type: 'meter', energyWh: 1000 + 15000, at: at(600) }, ctx);
+    expect(r.session.state).toBe('stopping');
+    const calm = transition({ ...s }, { type: 'meter', energyWh: 1000 + 5010, at: at(600) }, ctx);
+    expect(calm.session.state).toBe('charging');
+  });
+
   it('auto-stops before the cost can pass the reservation', () => {
     // 5 kr/kWh, reserved 100 kr: 19.9 kWh at 22 kW projects past 100 kr within two intervals.
     const s = charging({ authorizedOre: 10000, reservedOre: 10000 });

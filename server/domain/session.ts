@@ -35,6 +35,8 @@ export interface Session {
   energyWh: number;
   powerW: number;
   startedAt?: Date;
+  /** When the latest meter sample was taken. */
+  lastMeterAt?: Date;
   stoppedAt?: Date;
   /** Who or what ended the session; for the driver and the operator. */
   stopReason?: string;
@@ -165,14 +167,21 @@ export function transition(s: Session, e: SessionEvent, ctx: TransitionContext):
 
     case 'meter': {
       if (s.state !== 'charging' && s.state !== 'stopping') return unchanged(s);
+      // Samples can arrive out of order: an older one changes nothing (the gateway stores it).
+      if (s.lastMeterAt && e.at < s.lastMeterAt) return unchanged(s);
       const energyWh =
         e.energyWh !== undefined && s.meterStartWh !== undefined ? Math.max(s.energyWh, e.energyWh - s.meterStartWh) : s.energyWh;
-      const next: Session = { ...s, energyWh, powerW: e.powerW ?? s.powerW };
+      const next: Session = { ...s, energyWh, powerW: e.powerW ?? s.powerW, lastMeterAt: e.at };
+      // Power as the energy actually grew since the last sample: a charger that reports no power,
+      // or reports it late, must not let the cost run past the reservation.
+      const since = s.lastMeterAt ?? s.startedAt;
+      const seconds = since ? (e.at.getTime() - since.getTime()) / 1000 : 0;
+      const observedW = seconds > 0 ? Math.ceil(((energyWh - s.energyWh) * 3600) / seconds) : 0;
       if (
         s.state === 'charging' &&
         shouldAutoStop(
           s.tariff,
-          { energyWh, powerW: next.powerW, durationSeconds: secondsBetween(s.startedAt, e.at) },
+          { energyWh, powerW: Math.max(next.powerW, observedW), durationSeconds: secondsBetween(s.startedAt, e.at) },
           s.authorizedOre ?? s.reservedOre,
           ctx.meterIntervalSeconds
         )

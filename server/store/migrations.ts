@@ -154,6 +154,13 @@ create table settings (
   value jsonb not null
 );
 `
+  },
+  {
+    id: '002-session-last-meter',
+    sql: `
+-- When the latest meter sample was taken: auto-stop estimates power from energy over time too.
+alter table charging_sessions add column last_meter_at timestamptz;
+`
   }
 ];
 
