@@ -2,12 +2,12 @@
  * The OCPP 1.6J gateway over real WebSockets and a real database, with ocpp-rpc's RPCClient in
  * strict mode playing the charger (so plugpay's answers are schema-checked too).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RPCClient } from 'ocpp-rpc';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOcppGateway, SAMPLED_DATA, type OcppGateway } from '../server/chargers/gateway.js';
+import { createOcppGateway, SAMPLED_DATA, SAMPLED_DATA_WITHOUT_SOC, type OcppGateway } from '../server/chargers/gateway.js';
 import { ChargerUnavailableError } from '../server/chargers/port.js';
 import { RecordingListener } from '../server/chargers/recording-listener.js';
 import { registerCharger } from '../server/chargers/registration.js';
@@ -65,7 +65,7 @@ async function connectCharger(id: string, password = PASSWORD, answers: Record<s
       const ready = waiters.filter((w) => w.method === method && calls.length > w.since);
       waiters = waiters.filter((w) => !ready.includes(w));
       for (const w of ready) w.resolve(params);
-      return answer;
+      return typeof answer === 'function' ? answer(params) : answer;
     });
   }
   await rpc.connect();
@@ -83,9 +83,9 @@ async function connectCharger(id: string, password = PASSWORD, answers: Record<s
 }
 
 /** A raw WebSocket, for frames no OCPP library would send. */
-function rawSocket(id: string, opts: { password?: string; protocol?: string | null } = {}): Promise<{ ws: WebSocket; next(): Promise<any> }> {
+function rawSocket(id: string, opts: { password?: string; protocol?: string | null; user?: string } = {}): Promise<{ ws: WebSocket; next(): Promise<any> }> {
   const headers: Record<string, string> = {};
-  if (opts.password !== undefined) headers.authorization = 'Basic ' + Buffer.from(`${id}:${opts.password}`).toString('base64');
+  if (opts.password !== undefined) headers.authorization = 'Basic ' + Buffer.from(`${opts.user ?? id}:${opts.password}`).toString('base64');
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/${encodeURIComponent(id)}`, opts.protocol === null ? [] : [opts.protocol ?? 'ocpp1.6'], { headers });
   const queue: any[] = [];
   const waiting: ((m: any) => void)[] = [];
@@ -283,6 +283,20 @@ describe('OCPP 1.6J gateway: one charging session', () => {
     expect(listener.of('transactionStarted').filter((e) => e.idTag === 'RETRY').map((e) => e.transactionId)).toEqual([conf.transactionId]);
   });
 
+  it('undoes a stop the listener did not take, so the retried StopTransaction applies it once', async () => {
+    const { transactionId: id } = await cp.rpc.call('StartTransaction', { connectorId: 2, idTag: 'STOPFAIL', meterStart: 0, timestamp: iso(2) });
+    const stop = { transactionId: id, meterStop: 42, timestamp: iso(1), reason: 'Local' };
+    listener.failNext('transactionStopped');
+    await expect(cp.rpc.call('StopTransaction', stop)).rejects.toMatchObject({ rpcErrorCode: 'InternalError' });
+    expect((await repo.findTransaction(id))?.stoppedAt).toBeNull();
+    await cp.rpc.call('StopTransaction', stop);
+    await cp.rpc.call('StopTransaction', stop);
+    expect(listener.of('transactionStopped').filter((e) => e.transactionId === id)).toHaveLength(1);
+    listener.failNext('authorize');
+    await expect(cp.rpc.call('Authorize', { idTag: 'ANY' })).rejects.toMatchObject({ rpcErrorCode: 'InternalError' });
+    expect(await cp.rpc.call('Heartbeat', {})).toHaveProperty('currentTime');
+  });
+
   it('refuses a remote start with an idTag over 20 characters before sending anything', async () => {
     const sent = cp.calls.length;
     await expect(gateway.commands.remoteStart('CP-1', 1, 'X'.repeat(21))).rejects.toBeInstanceOf(RangeError);
@@ -347,9 +361,30 @@ describe('OCPP 1.6J gateway: who may connect', () => {
     await expect(rawSocket(id, { password, protocol })).rejects.toMatchObject({ statusCode: status });
   });
 
+  it('refuses a user name other than the charger id', async () => {
+    await expect(rawSocket('CP-3', { password: PASSWORD, user: 'CP-1' })).rejects.toMatchObject({ statusCode: 401 });
+  });
+
+  it('answers 400 to an id that is not valid URL encoding, and keeps serving', async () => {
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path: '/ocpp/%E0%A4%A',
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
+      });
+      req.on('response', (res) => resolve(res.statusCode));
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+    await expect(rawSocket('CP-NOPE', { password: PASSWORD })).rejects.toMatchObject({ statusCode: 401 });
+  });
+
   it('takes a URL-encoded id', async () => {
-    await registerCharger(db, { id: 'CP.enc~1', password: PASSWORD });
-    const { ws, next } = await rawSocket('CP.enc~1', { password: PASSWORD });
+    await registerCharger(db, { id: 'CP@enc~1', password: PASSWORD });
+    const { ws, next } = await rawSocket('CP@enc~1', { password: PASSWORD });
     ws.send(JSON.stringify([2, 'hb', 'Heartbeat', {}]));
     expect((await next())[0]).toBe(3);
   });
@@ -361,6 +396,18 @@ describe('OCPP 1.6J gateway: who may connect', () => {
 });
 
 describe('OCPP 1.6J gateway: reconnects', () => {
+  it('asks for the sampled data again without SoC when a charger rejects the list', async () => {
+    const cp = await connectCharger('CP-2', PASSWORD, {
+      ChangeConfiguration: (p: any) => ({ status: p.key === 'MeterValuesSampledData' && p.value.includes('SoC') ? 'Rejected' : 'Accepted' })
+    });
+    await cp.rpc.call('BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'AC-22' });
+    await cp.waitCall('TriggerMessage');
+    expect(cp.calls.filter((c) => c.params.key === 'MeterValuesSampledData').map((c) => c.params.value)).toEqual([SAMPLED_DATA, SAMPLED_DATA_WITHOUT_SOC]);
+    const closed = listener.next('chargerOffline', (e) => e.chargerId === 'CP-2');
+    await cp.rpc.close();
+    await closed;
+  });
+
   it('lets a second connection replace the first', async () => {
     const first = await connectCharger('CP-2');
     const closed = new Promise((resolve) => first.rpc.once('close', resolve));

@@ -50,6 +50,7 @@ const ID_TAG_MAX = 20; // OCPP 1.6 §7.27 IdToken: CiString20Type
 
 /** The measurands plugpay bills and shows (§9.1.15 MeterValuesSampledData). */
 export const SAMPLED_DATA = 'Energy.Active.Import.Register,Power.Active.Import,SoC';
+export const SAMPLED_DATA_WITHOUT_SOC = 'Energy.Active.Import.Register,Power.Active.Import';
 
 type RpcClient = {
   identity: string;
@@ -187,20 +188,23 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
    * for every connector's status (§5.17), since what we stored may be stale after a reboot.
    */
   async function configureAfterBoot(client: RpcClient, chargerId: string): Promise<void> {
-    const steps: [string, Record<string, unknown>][] = [
-      ['ChangeConfiguration', { key: 'MeterValueSampleInterval', value: String(Math.max(1, Math.round(opts.meterIntervalSeconds))) }],
-      ['ChangeConfiguration', { key: 'MeterValuesSampledData', value: SAMPLED_DATA }],
-      ['TriggerMessage', { requestedMessage: 'StatusNotification' }]
-    ];
-    for (const [method, params] of steps) {
+    const ask = async (method: string, params: Record<string, unknown>): Promise<string | undefined> => {
       try {
-        const conf = await client.call(method, params, { callTimeoutMs });
-        const status = (conf as { status?: string })?.status;
+        const status = ((await client.call(method, params, { callTimeoutMs })) as { status?: string })?.status;
         if (status !== 'Accepted') log.warn({ chargerId, method, params, status }, 'charger did not accept post-boot configuration');
+        return status;
       } catch (err) {
         log.warn({ err, chargerId, method, params }, 'post-boot configuration call failed');
+        return undefined;
       }
+    };
+    await ask('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: String(Math.max(1, Math.round(opts.meterIntervalSeconds))) });
+    // A charger rejects the whole list when one measurand is unknown to it (§9.1.15); AC
+    // chargers seldom know the car's SoC, so ask again without it.
+    if ((await ask('ChangeConfiguration', { key: 'MeterValuesSampledData', value: SAMPLED_DATA })) === 'Rejected') {
+      await ask('ChangeConfiguration', { key: 'MeterValuesSampledData', value: SAMPLED_DATA_WITHOUT_SOC });
     }
+    await ask('TriggerMessage', { requestedMessage: 'StatusNotification' });
   }
 
   async function callLocal(client: RpcClient, chargerId: string, method: string, params: unknown): Promise<unknown> {
