@@ -149,6 +149,13 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
       clog.warn({ method, outbound, isCall, err: error }, 'OCPP message failed schema validation');
     });
 
+    const ready = (async () => {
+      await repo.markOnline(chargerId, opts.nodeId, clock());
+      await opts.listener.chargerOnline({ chargerId, at: clock() });
+      clog.info('charger connected');
+    })().catch((err) => clog.error({ err }, 'could not record charger online'));
+    track(ready);
+
     attachCentralSystem(client, {
       chargerId,
       repo,
@@ -157,15 +164,9 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
       clock,
       heartbeatSeconds: opts.heartbeatSeconds,
       startVerdicts,
-      afterBoot: () => track(configureAfterBoot(client, chargerId))
+      afterBoot: () => track(configureAfterBoot(client, chargerId)),
+      ready
     });
-
-    const ready = (async () => {
-      await repo.markOnline(chargerId, opts.nodeId, clock());
-      await opts.listener.chargerOnline({ chargerId, at: clock() });
-      clog.info('charger connected');
-    })().catch((err) => clog.error({ err }, 'could not record charger online'));
-    track(ready);
 
     client.once('close', ({ code, reason }: { code: number; reason: string }) => {
       track(

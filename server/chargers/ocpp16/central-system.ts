@@ -28,6 +28,8 @@ export interface CentralSystemContext {
   startVerdicts: VerdictMemory;
   /** Runs after an accepted BootNotification's answer has gone out. */
   afterBoot: () => void;
+  /** Settles once the connection is recorded online and the listener heard chargerOnline. */
+  ready: Promise<unknown>;
 }
 
 /** A bounded memory of StartTransaction verdicts by transaction id. */
@@ -87,6 +89,8 @@ interface MeterValuesReq {
 function guarded<P>(ctx: CentralSystemContext, method: string, fn: (params: P) => Promise<unknown>) {
   return async ({ params, messageId }: { params: unknown; messageId: string }) => {
     try {
+      // The listener hears chargerOnline before anything the charger says on that connection.
+      await ctx.ready;
       return await fn(params as P);
     } catch (err) {
       if (err instanceof RPCError) throw err;
