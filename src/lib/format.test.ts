@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatKr, formatKrShort, formatKw, formatKwh, formatVatRate, secondsBetween } from './format';
+import { addressLine, formatDuration, formatKr, formatKrShort, formatKw, formatKwh, formatVatRate, secondsBetween } from './format';
 
 const nb = (s: string) => s.replace(/\u00a0/g, ' ');
 
@@ -71,5 +71,13 @@ describe('secondsBetween', () => {
     expect(secondsBetween('2025-01-01T10:00:00Z', '2025-01-01T10:01:01.900Z')).toBe(61);
     expect(secondsBetween('2025-01-01T10:00:00Z', '2025-01-01T09:00:00Z')).toBe(0);
     expect(secondsBetween('not a date', Date.now())).toBe(0);
+  });
+});
+
+describe('addressLine', () => {
+  it('adds the city unless the address already ends with it', () => {
+    expect(addressLine('Dronningens gate 1', 'Oslo')).toBe('Dronningens gate 1, Oslo');
+    expect(addressLine('Bryggen 15, 5003 Bergen', 'Bergen')).toBe('Bryggen 15, 5003 Bergen');
+    expect(addressLine('', 'Oslo')).toBe('Oslo');
   });
 });
