@@ -8,7 +8,7 @@ import { RPCClient } from 'ocpp-rpc';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcppGateway, SAMPLED_DATA, SAMPLED_DATA_WITHOUT_SOC, type OcppGateway } from '../server/chargers/gateway.js';
-import { ChargerUnavailableError } from '../server/chargers/port.js';
+import { ChargerCommandError, ChargerUnavailableError } from '../server/chargers/port.js';
 import { RecordingListener } from '../server/chargers/recording-listener.js';
 import { registerCharger } from '../server/chargers/registration.js';
 import { silentLogger } from '../server/log.js';
@@ -114,7 +114,7 @@ beforeAll(async () => {
     await registerCharger(db, { id, password: PASSWORD, connectors: 2 });
   }
   listener = new RecordingListener();
-  gateway = await createOcppGateway({ db, listener, logger: silentLogger, nodeId: 'node-t', heartbeatSeconds: 300, meterIntervalSeconds: 15, callTimeoutMs: 3000 });
+  gateway = await createOcppGateway({ db, listener, logger: silentLogger, nodeId: 'node-t', heartbeatSeconds: 300, meterIntervalSeconds: 15, callTimeoutMs: 1500 });
   server = createServer((_req, res) => res.writeHead(404).end());
   server.on('upgrade', (req, socket, head) => {
     if (!gateway.handleUpgrade(req, socket, head)) socket.destroy();
@@ -450,6 +450,21 @@ describe('OCPP 1.6J gateway: reconnects', () => {
     expect(other.of('chargerOffline').map((e) => e.chargerId)).toEqual(['CP-5']);
     expect((await repo.find('CP-5'))?.online).toBe(false);
     await g.close();
+  });
+
+  it('gives up on a charger that does not answer, and reports a CALLERROR answer as ChargerCommandError', async () => {
+    const { ws, next } = await rawSocket('CP-5', { password: PASSWORD });
+    const silent = expect(gateway.commands.reset('CP-5', 'Soft')).rejects.toThrow(ChargerUnavailableError);
+    expect((await next()).slice(2)).toEqual(['Reset', { type: 'Soft' }]);
+    await silent;
+    ws.close();
+    const cp = await connectCharger('CP-2', PASSWORD, {
+      Reset: () => {
+        throw new Error('no resets today');
+      }
+    });
+    await expect(gateway.commands.reset('CP-2', 'Hard')).rejects.toBeInstanceOf(ChargerCommandError);
+    await cp.rpc.close();
   });
 
   it('throws ChargerUnavailableError for a charger that is not connected', async () => {
