@@ -6,6 +6,9 @@ export default defineConfig({
   test: {
     include: ['server/**/*.test.ts', 'src/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['tests/global-setup.ts'],
+    // The built PWA (build/) is plain JavaScript for Node: load it natively, not through Vite.
+    server: { deps: { external: [/\/build\//] } },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests open real ports and databases; keep the two cores for them.

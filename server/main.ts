@@ -62,6 +62,15 @@ export interface Plugpay {
   close(): Promise<void>;
 }
 
+const PROTO_HEADER = 'x-plugpay-proto';
+
+/** http or https as the browser sees it: a TLS socket, or a proxy's X-Forwarded-Proto. */
+function forwardedProto(req: IncomingMessage): string {
+  const fwd = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim();
+  if (fwd === 'http' || fwd === 'https') return fwd;
+  return (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+}
+
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 async function loadPages(logger: Logger): Promise<NodeHandler | null> {
@@ -70,7 +79,11 @@ async function loadPages(logger: Logger): Promise<NodeHandler | null> {
     logger.warn('the PWA is not built (build/handler.js is missing): run `npm run build` or `npm start`');
     return null;
   }
-  const mod = (await import(pathToFileURL(file).href)) as { handler: NodeHandler };
+  // adapter-node reads these when its handler is imported. Without ORIGIN it would take every
+  // request for https (refusing plain-http form posts as cross-site); instead the protocol comes
+  // from a header plugpay sets on each request (see forwardedProto), and the host from Host.
+  if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER ??= PROTO_HEADER;
+  const mod = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { handler: NodeHandler };
   return mod.handler;
 }
 
@@ -178,6 +191,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   handle = (req, res) => {
     const path = req.url ?? '/';
     if (ownPaths.test(path) || !pages) return void honoListener(req, res);
+    req.headers[PROTO_HEADER] = forwardedProto(req);
     pages(req, res, () => honoListener(req, res));
   };
 
@@ -225,7 +239,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     await seedDemo(db, list);
     fleet = await createChargerFleet({
       url: `ws://127.0.0.1:${port}/ocpp`,
-      timeScale: opts.simTimeScale ?? 20,
+      timeScale: opts.simTimeScale ?? 1,
       logger: logger.child({ component: 'sim' }),
       chargers: list.map((c) => ({
         id: c.id,

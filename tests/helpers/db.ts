@@ -47,3 +47,28 @@ export async function freshDb(backend: Backend = defaultBackend(), opts: { migra
   if (opts.migrate !== false) await migrate(db);
   return db;
 }
+
+/**
+ * A connection string for plugpay itself to open (as DATABASE_URL would be): a throw-away
+ * PostgreSQL database when DATABASE_URL is set, else undefined (plugpay then uses PGlite in memory).
+ */
+export async function freshDatabaseUrl(): Promise<{ url?: string; drop(): Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (!base) return { url: undefined, drop: async () => undefined };
+  const name = `plugpay_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = new pg.Client({ connectionString: base });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+    }
+  };
+}

@@ -1,0 +1,7 @@
+// The browser tests need the built PWA; build it once per run when it is missing or stale.
+// @ts-expect-error plain ESM helper without types
+import { buildPagesIfStale } from '../scripts/build-pages.mjs';
+
+export default function setup() {
+  buildPagesIfStale({ quiet: true });
+}
