@@ -11,7 +11,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
 import { PLUGPAY_BRIDGE, type BridgeError, type PlugpayBridge } from '../src/lib/shared/api.js';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createClient } from 'redis';
 import { createOcppGateway, type OcppGateway } from './chargers/gateway.js';
+import { createRedisRelay } from './chargers/redis-relay.js';
 import type { ChargerCommands } from './chargers/port.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApi, createWebhookRoutes, operatorAllowed, sessionCookieName } from './http/app.js';
@@ -166,7 +169,16 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       termsUrl: config.termsUrl
     }
   });
+  // --- several nodes: charger commands reach the node that holds the charger's socket through
+  // Redis, and Socket.IO rooms span nodes through the Redis Streams adapter.
+  const relay = config.redisUrl ? await createRedisRelay({ url: config.redisUrl, nodeId: config.nodeId, logger }) : undefined;
+  const redisClient = config.redisUrl ? createClient({ url: config.redisUrl }) : undefined;
+  if (redisClient) {
+    redisClient.on('error', (err) => logger.warn({ err }, 'redis error'));
+    await redisClient.connect();
+  }
   gateway = await createOcppGateway({
+    relay,
     db,
     listener: charging,
     logger: logger.child({ component: 'ocpp' }),
@@ -196,7 +208,13 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   };
 
   // --- realtime and OCPP share the server's upgrade event
-  const realtime = createRealtime({ httpServer, charging, logger, operatorToken: config.operatorToken });
+  const realtime = createRealtime({
+    httpServer,
+    charging,
+    logger,
+    operatorToken: config.operatorToken,
+    adapter: redisClient ? createAdapter(redisClient) : undefined
+  });
   charging.setNotifier(realtime.notifier);
   httpServer.on('upgrade', (req, socket, head) => {
     if (gateway.handleUpgrade(req, socket, head)) return;
@@ -273,6 +291,8 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       await gateway.close();
       await realtime.close(); // closes the HTTP server too
       await sandbox?.close();
+      await relay?.close().catch(() => undefined);
+      await redisClient?.quit().catch(() => undefined);
       await db.close();
       if (pidFile) rmSync(pidFile, { force: true });
       if (opts.bridge !== false) delete (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE];
