@@ -2,6 +2,7 @@
  * Every setting plugpay reads from the environment, validated once at start.
  * The README's configuration table lists the same names; keep the two together.
  */
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const bool = z
@@ -143,7 +144,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: c.HOST,
     publicUrl,
     publicUrlSet: c.PUBLIC_URL !== undefined,
-    nodeId: c.NODE_ID ?? `node-${process.pid}`,
+    // Stable across restarts, so a restarted node can take back what it held (chargers, job leases).
+    nodeId: c.NODE_ID ?? (hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40) || 'plugpay'),
     logLevel: c.LOG_LEVEL,
     dataDir: c.DATA_DIR,
     databaseUrl: c.DATABASE_URL,

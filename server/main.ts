@@ -187,7 +187,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     meterIntervalSeconds: config.ocpp.meterIntervalSeconds,
     clock: () => clock.now()
   });
-  const worker = new OutboxWorker({ db, runner: charging, logger: logger.child({ component: 'worker' }), clock });
+  const worker = new OutboxWorker({ db, runner: charging, logger: logger.child({ component: 'worker' }), clock, nodeId: config.nodeId });
   charging.onWorkQueued(() => worker.wake());
   const intake = new VippsWebhookIntake({ onNotification: (n) => charging.onPaymentNotification(n), logger });
   let ready = false;
@@ -247,6 +247,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   })
     .then((reg) => intake.setRegistration(reg))
     .catch((err) => logger.error({ err, webhookUrl }, 'could not register the Vipps webhook; payments are followed by polling only'));
+  await worker.recover();
   await charging.reconcile().catch((err) => logger.error({ err }, 'start-up reconciliation failed; the worker will retry'));
   worker.start();
 

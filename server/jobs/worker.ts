@@ -18,6 +18,8 @@ export interface WorkerOptions {
   runner: JobRunner;
   logger: Logger;
   clock: Clock;
+  /** This node's id: it marks the job leases it holds. */
+  nodeId?: string;
   /** How often to look for due jobs when idle. */
   idleMs?: number;
   /** How often to poll payments awaiting approval (Vipps recommends every 2 s after the first 5 s). */
@@ -35,6 +37,12 @@ export class OutboxWorker {
   private wakeRequested = false;
 
   constructor(private readonly opts: WorkerOptions) {}
+
+  /** Releases leases this node held before a crash and makes pending money work due now. */
+  async recover(): Promise<void> {
+    const n = await this.outbox.recover(this.opts.db, this.opts.nodeId ?? 'local', ['settle', 'receipt']);
+    if (n > 0) this.opts.logger.info({ jobs: n }, 'recovered outbox jobs left from an earlier run');
+  }
 
   start(): void {
     if (this.running) return;
@@ -73,7 +81,7 @@ export class OutboxWorker {
       this.wakeRequested = false;
       for (;;) {
         if (!this.running && done > 0) break;
-        const job = await this.outbox.claim(this.opts.db, this.opts.clock.now()).catch((err) => {
+        const job = await this.outbox.claim(this.opts.db, this.opts.clock.now(), 60, this.opts.nodeId).catch((err) => {
           this.opts.logger.error({ err }, 'could not claim an outbox job');
           return null;
         });

@@ -161,6 +161,13 @@ create table settings (
 -- When the latest meter sample was taken: auto-stop estimates power from energy over time too.
 alter table charging_sessions add column last_meter_at timestamptz;
 `
+  },
+  {
+    id: '003-outbox-locked-by',
+    sql: `
+-- Which node holds a job's lease: a restarted node releases its own leases at once.
+alter table outbox add column locked_by text;
+`
   }
 ];
 

@@ -40,9 +40,9 @@ export class OutboxRepository {
   }
 
   /** Takes one due job and leases it for `leaseSeconds`; null when nothing is due. */
-  async claim(db: Queryable, now: Date, leaseSeconds = 60): Promise<OutboxJob | null> {
+  async claim(db: Queryable, now: Date, leaseSeconds = 60, nodeId = 'local'): Promise<OutboxJob | null> {
     const { rows } = await db.query(
-      `update outbox set locked_until = $1::timestamptz + make_interval(secs => $2), attempts = attempts + 1
+      `update outbox set locked_until = $1::timestamptz + make_interval(secs => $2), locked_by = $3, attempts = attempts + 1
         where id = (
           select id from outbox
            where done_at is null and failed_at is null and next_attempt_at <= $1
@@ -50,9 +50,24 @@ export class OutboxRepository {
            order by next_attempt_at, id
            limit 1 for update skip locked)
         returning *`,
-      [now, leaseSeconds]
+      [now, leaseSeconds, nodeId]
     );
     return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  /**
+   * On start-up: leases this node held when it died are released, and money work it owes is made
+   * due now instead of after the backoff it had reached.
+   */
+  async recover(db: Queryable, nodeId: string, kinds: string[]): Promise<number> {
+    const { rows } = await db.query(
+      `update outbox set locked_until = null, locked_by = null,
+              next_attempt_at = case when kind = any($2) then least(next_attempt_at, now()) else next_attempt_at end
+        where done_at is null and failed_at is null and (locked_by = $1 or (kind = any($2) and locked_until is null))
+        returning id`,
+      [nodeId, kinds]
+    );
+    return rows.length;
   }
 
   async complete(db: Queryable, id: number): Promise<void> {
