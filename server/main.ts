@@ -238,13 +238,18 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   // --- webhooks, reconciliation, worker
   const settings = new SettingsRepository();
   const webhookUrl = `${sandbox ? loopback : publicUrl}/webhooks/vipps`;
-  await ensureWebhookRegistration({
-    payments,
-    webhooks: vipps.webhooks,
-    url: webhookUrl,
-    load: () => settings.get<StoredRegistration>(db, 'vipps.webhook'),
-    save: (r) => settings.set(db, 'vipps.webhook', r)
-  })
+  // Nodes starting together take turns (an advisory lock), so they end up sharing one secret.
+  await db
+    .transaction(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock(7432002)');
+      return ensureWebhookRegistration({
+        payments,
+        webhooks: vipps.webhooks,
+        url: webhookUrl,
+        load: () => settings.get<StoredRegistration>(tx, 'vipps.webhook'),
+        save: (r) => settings.set(tx, 'vipps.webhook', r)
+      });
+    })
     .then((reg) => intake.setRegistration(reg))
     .catch((err) => logger.error({ err, webhookUrl }, 'could not register the Vipps webhook; payments are followed by polling only'));
   await worker.recover();
