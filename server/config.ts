@@ -40,7 +40,6 @@ const schema = z
     VIPPS_CLIENT_SECRET: z.string().min(1).optional(),
     VIPPS_SUBSCRIPTION_KEY: z.string().min(1).optional(),
     VIPPS_MSN: z.string().regex(/^[0-9]{4,6}$/, 'a Merchant Serial Number is 4 to 6 digits').optional(),
-    VIPPS_WEBHOOK_SECRET: z.string().min(1).optional(),
     VIPPS_SYSTEM_NAME: z.string().max(30).default('plugpay'),
     VIPPS_SYSTEM_VERSION: z.string().max(30).default('0.1.0'),
     /** Minutes a sandbox payment may wait for approval before it expires (Vipps: 10). */
@@ -104,7 +103,6 @@ export interface Config {
     clientSecret: string;
     subscriptionKey: string;
     merchantSerialNumber: string;
-    webhookSecret?: string;
     systemName: string;
     systemVersion: string;
     sandboxExpiryMinutes: number;
@@ -158,7 +156,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientSecret: c.VIPPS_CLIENT_SECRET ?? SANDBOX_CREDENTIALS.clientSecret,
       subscriptionKey: c.VIPPS_SUBSCRIPTION_KEY ?? SANDBOX_CREDENTIALS.subscriptionKey,
       merchantSerialNumber: c.VIPPS_MSN ?? SANDBOX_CREDENTIALS.merchantSerialNumber,
-      webhookSecret: c.VIPPS_WEBHOOK_SECRET,
       systemName: c.VIPPS_SYSTEM_NAME,
       systemVersion: c.VIPPS_SYSTEM_VERSION,
       sandboxExpiryMinutes: c.SANDBOX_EXPIRY_MINUTES

@@ -32,8 +32,8 @@ import { openDb, type Db } from './store/db.js';
 import { migrate } from './store/migrations.js';
 import { SettingsRepository } from './store/settings-repository.js';
 import { createVippsSandbox } from './sim/vipps/sandbox.js';
-import { createChargerFleet } from './sim/charger/fleet.js';
-import { DEMO_CHARGER_PASSWORD, demoChargers, seedDemo, type DemoCharger } from './sim/demo.js';
+import { createChargerFleet, loadFleetConfig, type SimChargerConfig } from './sim/charger/fleet.js';
+import { DEMO_CHARGER_PASSWORD, demoChargers, seedDemo, seedFleet, type DemoCharger } from './sim/demo.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -259,19 +259,27 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   // --- demo fleet
   let fleet: Plugpay['fleet'];
   if (config.sim.chargers) {
-    const list = opts.demoChargers ?? demoChargers;
-    await seedDemo(db, list);
-    fleet = await createChargerFleet({
-      url: `ws://127.0.0.1:${port}/ocpp`,
-      timeScale: opts.simTimeScale ?? 1,
-      logger: logger.child({ component: 'sim' }),
-      chargers: list.map((c) => ({
+    let chargerConfigs: SimChargerConfig[];
+    if (config.sim.configPath) {
+      const file = await loadFleetConfig(config.sim.configPath);
+      await seedFleet(db, file);
+      chargerConfigs = file.chargers.map((c) => ({ ...c, meterIntervalSeconds: config.ocpp.meterIntervalSeconds }));
+    } else {
+      const list = opts.demoChargers ?? demoChargers;
+      await seedDemo(db, list);
+      chargerConfigs = list.map((c) => ({
         id: c.id,
         password: DEMO_CHARGER_PASSWORD,
         station: c.stationId,
         meterIntervalSeconds: config.ocpp.meterIntervalSeconds,
         connectors: Array.from({ length: c.connectors }, () => ({ maxPowerW: c.maxPowerW, plugType: c.plugType }))
-      }))
+      }));
+    }
+    fleet = createChargerFleet({
+      url: `ws://127.0.0.1:${port}/ocpp`,
+      timeScale: opts.simTimeScale ?? 1,
+      logger: logger.child({ component: 'sim' }),
+      chargers: chargerConfigs
     });
     await fleet.start();
   }

@@ -7,6 +7,7 @@ import type { Tariff } from '../domain/tariff.js';
 import { ChargerRepository } from '../store/charger-repository.js';
 import type { Db } from '../store/db.js';
 import { StationRepository } from '../store/station-repository.js';
+import type { FleetConfig } from './charger/fleet.js';
 
 /** Shared by the demo chargers and plugpay; the simulator is local, so this is no secret. */
 export const DEMO_CHARGER_PASSWORD = 'plugpay-demo-charger-secret';
@@ -47,5 +48,38 @@ export async function seedDemo(db: Db, chargers: DemoCharger[] = demoChargers): 
   for (const c of chargers) {
     if (await repo.find(c.id)) continue;
     await registerCharger(db, { id: c.id, password: DEMO_CHARGER_PASSWORD, connectors: c.connectors, stationId: c.stationId, plugType: c.plugType, maxPowerW: c.maxPowerW });
+  }
+}
+
+/**
+ * Registers the chargers of a fleet file (SIM_CONFIG) with plugpay: each named station becomes a
+ * station (at its location, on the city AC tariff) and each charger is registered with its own
+ * password. Chargers already registered are left as they are.
+ */
+export async function seedFleet(db: Db, fleet: FleetConfig): Promise<void> {
+  await seedDemo(db, []);
+  const stations = new StationRepository();
+  const repo = new ChargerRepository(db);
+  for (const c of fleet.chargers) {
+    const name = c.station ?? c.id;
+    const stationId = `sim-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+    await stations.upsertStation(db, {
+      id: stationId,
+      name,
+      address: name,
+      city: '',
+      lat: c.location?.lat ?? 59.9139,
+      lng: c.location?.lng ?? 10.7522,
+      tariffId: 'city-ac'
+    });
+    if (await repo.find(c.id)) continue;
+    await registerCharger(db, {
+      id: c.id,
+      password: c.password,
+      connectors: c.connectors.length,
+      stationId,
+      plugType: c.connectors[0]?.plugType ?? 'Type 2',
+      maxPowerW: c.connectors[0]?.maxPowerW ?? 22000
+    });
   }
 }
