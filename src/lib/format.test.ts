@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressLine, formatDuration, formatKr, formatKrShort, formatKw, formatKwh, formatVatRate, secondsBetween } from './format';
+import { addressLine, formatDuration, formatKr, formatKrShort, formatKw, formatKwh, formatQuantity, formatVatRate, secondsBetween } from './format';
 
 const nb = (s: string) => s.replace(/\u00a0/g, ' ');
 
@@ -80,4 +80,14 @@ describe('addressLine', () => {
     expect(addressLine('Bryggen 15, 5003 Bergen', 'Bergen')).toBe('Bryggen 15, 5003 Bergen');
     expect(addressLine('', 'Oslo')).toBe('Oslo');
   });
+});
+
+describe('formatQuantity', () => {
+  it.each([
+    ['0.028', 'KWH', '0,028 kWh'],
+    ['1.50', 'MINUTE', '1,50 min'],
+    ['1', 'PCS', ''],
+    ['3', 'PCS', '3 pcs'],
+    ['2.5', undefined, '2,5']
+  ])('%s %s → %s', (q, unit, text) => expect(formatQuantity(q, unit)).toBe(text));
 });

@@ -100,3 +100,12 @@ export function addressLine(address: string, city: string): string {
   if (!c || a.toLowerCase().endsWith(c.toLowerCase())) return a;
   return a ? `${a}, ${c}` : c;
 }
+
+const UNIT_WORDS: Record<string, string> = { KWH: 'kWh', MINUTE: 'min', PCS: 'pcs' };
+
+/** A receipt line's quantity for people: "0.028" KWH → "0,028 kWh", "1" PCS → "" (one of it). */
+export function formatQuantity(quantity: string, unit?: string): string {
+  if (unit === 'PCS' && quantity === '1') return '';
+  const q = quantity.replace('.', ',');
+  return unit ? `${q} ${UNIT_WORDS[unit] ?? unit.toLowerCase()}` : q;
+}
