@@ -16,6 +16,21 @@ import { transition, type Session } from '../server/domain/session.js';
 import { seedDemo } from '../server/sim/demo.js';
 
 const { RPCClient } = ocppRpc;
+type Client = InstanceType<typeof RPCClient>;
+
+/** A bare OCPP 1.6J client that accepts whatever the central system asks. */
+function chargeClient(port: number, identity: string): Client {
+  const c = new RPCClient({
+    endpoint: `ws://127.0.0.1:${port}/ocpp`,
+    identity,
+    password: Buffer.from('bench-password-123'),
+    protocols: ['ocpp1.6'],
+    strictMode: true,
+    reconnect: false
+  } as unknown as ConstructorParameters<typeof RPCClient>[0]);
+  c.handle((() => ({ status: 'Accepted' })) as never);
+  return c;
+}
 
 function line(name: string, value: string) {
   console.log(`${name.padEnd(48)} ${value}`);
@@ -56,12 +71,11 @@ async function main() {
   // --- OCPP ingest
   const CHARGERS = 20;
   const SAMPLES = 100;
-  const clients: InstanceType<typeof RPCClient>[] = [];
+  const clients: Client[] = [];
   for (let i = 0; i < CHARGERS; i++) {
     const id = `BENCH-${i}`;
     await registerCharger(pp.db, { id, password: 'bench-password-123', connectors: 1, stationId: 'oslo-gronland' });
-    const c = new RPCClient({ endpoint: `ws://127.0.0.1:${pp.port}/ocpp`, identity: id, password: 'bench-password-123', protocols: ['ocpp1.6'], strictMode: true, reconnect: false });
-    c.handle(() => ({ status: 'Accepted' }));
+    const c = chargeClient(pp.port, id);
     await c.connect();
     await c.call('BootNotification', { chargePointVendor: 'bench', chargePointModel: 'bench' });
     clients.push(c);
@@ -118,10 +132,9 @@ async function main() {
   for (let i = 0; i < IDLE; i++) await registerCharger(pp.db, { id: `IDLE-${i}`, password: 'bench-password-123', connectors: 2 });
   global.gc?.();
   const before = process.memoryUsage().rss;
-  const idle: InstanceType<typeof RPCClient>[] = [];
+  const idle: Client[] = [];
   for (let i = 0; i < IDLE; i++) {
-    const c = new RPCClient({ endpoint: `ws://127.0.0.1:${pp.port}/ocpp`, identity: `IDLE-${i}`, password: 'bench-password-123', protocols: ['ocpp1.6'], strictMode: true, reconnect: false });
-    c.handle(() => ({ status: 'Accepted' }));
+    const c = chargeClient(pp.port, `IDLE-${i}`);
     await c.connect();
     idle.push(c);
   }

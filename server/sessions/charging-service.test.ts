@@ -230,6 +230,40 @@ describe('ChargingService', () => {
     expect(payments.payments.get(ref)).toMatchObject({ capturedOre: 2000, cancelledOre: 33000 });
   });
 
+  it('bills from the last reading when a rebooted charger reports the connector free and never stops the transaction', async () => {
+    const { sut, payments } = service();
+    const s = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    const ref = `plugpay-${s.sessionId}`;
+    payments.authorize(ref);
+    await sut.pollPendingPayments();
+    await sut.transactionStarted({ chargerId: 'CP1', connectorNo: 1, transactionId: 12, idTag: `PP${s.sessionId.toUpperCase()}`, meterStartWh: 0, at: clockNow });
+    await sut.meterSampled({ chargerId: 'CP1', transactionId: 12, at: clockNow, energyWh: 3000, powerW: 11000 });
+    await new ChargerRepository(db).setConnectorStatus('CP1', 1, 'available', null, clockNow);
+    await sut.connectorStatusChanged({ chargerId: 'CP1', connectorNo: 1, status: 'available', at: clockNow });
+    await drain(sut);
+    expect((await sut.sessionView(s.sessionId, s.token)).state).toBe('charging'); // a queued StopTransaction may still come
+    clockNow = new Date(clockNow.getTime() + 61_000);
+    await drain(sut);
+    const v = await sut.sessionView(s.sessionId, s.token);
+    expect(v.state).toBe('completed');
+    expect(payments.payments.get(ref)).toMatchObject({ capturedOre: 1500, cancelledOre: 33500 });
+  });
+
+  it('keeps charging when the StopTransaction arrives before the check', async () => {
+    const { sut, payments } = service();
+    const s = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    const ref = `plugpay-${s.sessionId}`;
+    payments.authorize(ref);
+    await sut.pollPendingPayments();
+    await sut.transactionStarted({ chargerId: 'CP1', connectorNo: 1, transactionId: 13, idTag: `PP${s.sessionId.toUpperCase()}`, meterStartWh: 0, at: clockNow });
+    await sut.connectorStatusChanged({ chargerId: 'CP1', connectorNo: 1, status: 'available', at: clockNow });
+    await sut.transactionStopped({ chargerId: 'CP1', transactionId: 13, meterStopWh: 4000, at: clockNow, reason: 'Reboot' });
+    clockNow = new Date(clockNow.getTime() + 61_000);
+    await drain(sut);
+    expect(payments.payments.get(ref)).toMatchObject({ capturedOre: 2000, cancelledOre: 33000 });
+    expect(payments.count('capture')).toBe(1);
+  });
+
   it('refuses bad input without changing anything', async () => {
     const { sut, payments } = service();
     await expect(sut.startSession({ connectorId: 'nope', amountOre: 35000 })).rejects.toMatchObject({ status: 404 });

@@ -422,6 +422,15 @@ export class ChargingService implements ChargerListener {
         await this.apply(s.id, { type: 'charger-lost', at });
         return;
       }
+      case 'orphan-check': {
+        const c = await this.stations.connector(this.deps.db, s.connectorId);
+        const free = c && ['available', 'faulted', 'unavailable'].includes(c.status) && c.chargerOnline;
+        if (free && (s.state === 'charging' || s.state === 'stopping')) {
+          this.deps.logger.warn({ sessionId: s.id, chargerId: s.chargerId, status: c.status }, 'connector free without StopTransaction; billing from the last reading');
+          await this.apply(s.id, { type: 'charger-lost', at: new Date(String(job.payload.at)) });
+        }
+        return;
+      }
       default:
         throw new Error(`unknown outbox job kind ${job.kind}`);
     }
@@ -526,7 +535,28 @@ export class ChargingService implements ChargerListener {
   async connectorStatusChanged(e: ConnectorStatusChanged): Promise<void> {
     if (e.connectorNo === 0) return this.stationOf(e.chargerId);
     const c = await this.stations.connectorByCharger(this.deps.db, e.chargerId, e.connectorNo);
-    if (c) await this.notifyConnector(c.id);
+    if (!c) return;
+    if (e.status === 'available' || e.status === 'faulted' || e.status === 'unavailable') {
+      // A charger that rebooted and lost its transaction reports the connector free without a
+      // StopTransaction. Queued transaction messages may still follow the status after a
+      // reconnect (OCPP 1.6 §4.x), so look again later before billing from the last reading.
+      const live = await this.sessions.liveOnConnector(this.deps.db, c.id);
+      if (live && (live.state === 'charging' || live.state === 'stopping')) {
+        await this.outbox.enqueue(this.deps.db, {
+          kind: 'orphan-check',
+          sessionId: live.id,
+          idempotencyKey: `${live.paymentReference}-orphan-${e.at.getTime()}`,
+          payload: { at: e.at.toISOString() },
+          runAt: new Date(this.clock.now().getTime() + this.orphanGraceMs())
+        });
+      }
+    }
+    await this.notifyConnector(c.id);
+  }
+
+  /** How long a free-looking connector may keep a charging session before it is billed. */
+  private orphanGraceMs(): number {
+    return Math.max(60, 3 * this.deps.settings.meterIntervalSeconds) * 1000;
   }
 
   async transactionStarted(e: TransactionStarted): Promise<IdTagVerdict> {
