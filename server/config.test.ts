@@ -17,7 +17,8 @@ describe('loadConfig', () => {
       VIPPS_CLIENT_SECRET: 'secret',
       VIPPS_SUBSCRIPTION_KEY: 'key',
       VIPPS_MSN: '654321',
-      PUBLIC_URL: 'https://charge.example.no/'
+      PUBLIC_URL: 'https://charge.example.no/',
+      OPERATOR_TOKEN: 'a-long-operator-token'
     });
     expect(c.vipps).toMatchObject({ sandbox: false, baseUrl: 'https://apitest.vipps.no', merchantSerialNumber: '654321' });
     expect(c.publicUrl).toBe('https://charge.example.no');
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a postgres/],
     [{ VIPPS_BASE_URL: 'https://api.vipps.no' }, /VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET/],
     [{ VIPPS_MSN: '12' }, /VIPPS_MSN/],
+    [{ VIPPS_BASE_URL: 'https://api.vipps.no', VIPPS_CLIENT_ID: 'a', VIPPS_CLIENT_SECRET: 'b', VIPPS_SUBSCRIPTION_KEY: 'c', VIPPS_MSN: '1234' }, /OPERATOR_TOKEN: is required/],
     [{ RESERVE_MIN_ORE: '50000', RESERVE_MAX_ORE: '10000' }, /RESERVE_MIN_ORE/],
     [{ RESERVE_PRESETS_ORE: '20000,abc' }, /RESERVE_PRESETS_ORE/],
     [{ RESERVE_PRESETS_ORE: '5000' }, /RESERVE_PRESETS_ORE: 5000 lies outside/],

@@ -73,6 +73,13 @@ const schema = z
           'with VIPPS_BASE_URL set, VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY and VIPPS_MSN are required'
       });
     }
+    if (c.VIPPS_BASE_URL && !c.OPERATOR_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OPERATOR_TOKEN'],
+        message: 'is required with real Vipps credentials: the operator console must not be open to everyone'
+      });
+    }
     if (c.RESERVE_MIN_ORE > c.RESERVE_MAX_ORE) {
       ctx.addIssue({ code: 'custom', path: ['RESERVE_MIN_ORE'], message: 'must not exceed RESERVE_MAX_ORE' });
     }

@@ -126,6 +126,21 @@ describe('the API', () => {
   });
 });
 
+describe('operators', () => {
+  it('gets a printable QR sticker that encodes the connector\'s landing page', async () => {
+    const res = await api('/api/operator/connectors/OSL-GRO-01-1/qr.svg');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml');
+    const svg = await res.text();
+    expect(svg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    // The same text encodes to the same symbol: compare with a code made here for the URL.
+    const QRCode = (await import('qrcode')).default;
+    expect(svg).toBe(await QRCode.toString(`${pp.url}/c/OSL-GRO-01-1`, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
+    expect(svg).not.toBe(await QRCode.toString(`${pp.url}/c/OSL-GRO-01-2`, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
+    await expectProblem(await api('/api/operator/connectors/NOPE-1/qr.svg'), 404);
+  });
+});
+
 describe('Socket.IO', () => {
   let socket: Socket;
   afterAll(() => socket?.close());

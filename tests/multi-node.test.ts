@@ -49,7 +49,8 @@ describe.runIf(enabled)('two nodes', () => {
         VIPPS_CLIENT_SECRET: SANDBOX_CREDENTIALS.clientSecret,
         VIPPS_SUBSCRIPTION_KEY: SANDBOX_CREDENTIALS.subscriptionKey,
         VIPPS_MSN: SANDBOX_CREDENTIALS.merchantSerialNumber,
-        OCPP_METER_INTERVAL_SECONDS: '1'
+        OCPP_METER_INTERVAL_SECONDS: '1',
+        OPERATOR_TOKEN: 'multi-node-operator-token'
       })
     });
 

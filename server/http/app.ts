@@ -3,6 +3,7 @@
  */
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
+import QRCode from 'qrcode';
 import { z } from 'zod';
 import { connectorIdSchema, sessionIdSchema, startSessionBody } from '../../src/lib/shared/api.js';
 import type { Logger } from '../log.js';
@@ -98,6 +99,16 @@ export function createApi(deps: HttpDeps): Hono {
   api.get('/operator/stations', async (c) => {
     if (!operatorAllowed(operatorToken(c), deps.operatorToken)) return problem(c, 403, 'Forbidden', 'An operator token is required.');
     return c.json(await deps.charging.operatorStations());
+  });
+
+  // The QR sticker for a connector: an SVG that encodes its landing page, ready to print.
+  api.get('/operator/connectors/:id/qr.svg', async (c) => {
+    if (!operatorAllowed(operatorToken(c), deps.operatorToken)) return problem(c, 403, 'Forbidden', 'An operator token is required.');
+    const id = connectorIdSchema.safeParse(c.req.param('id'));
+    const url = id.success ? await deps.charging.connectorLandingUrl(id.data) : null;
+    if (!url) return problem(c, 404, 'Not found', 'No such connector.');
+    const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    return c.body(svg, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'no-cache' });
   });
 
   api.post('/admin/chargers', async (c) => {

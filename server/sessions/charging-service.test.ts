@@ -109,7 +109,13 @@ describe('ChargingService', () => {
     expect(payments.calls.find((c) => c.op === 'cancel')?.key).toBe(`${ref}-cancel`);
     expect(payments.receipts.get(ref)?.lines[0]).toMatchObject({ quantity: '43.228', unit: 'KWH', totalOre: 21614, vatRateBp: 2500 });
     expect(payments.receipts.get(ref)?.posId).toBe('CP1-1');
-    expect(payments.links.get(ref)).toBe(`http://plugpay.test/s/${start.sessionId}`);
+    const link = new URL(payments.links.get(ref)!);
+    expect(link.pathname).toBe(`/s/${start.sessionId}`);
+    // The app's link opens the receipt without the driver's cookie, and can stop nothing.
+    const readOnly = link.searchParams.get('t')!;
+    expect(readOnly).not.toBe(start.token);
+    expect((await sut.sessionView(start.sessionId, readOnly)).state).toBe('completed');
+    await expect(sut.stopSession(start.sessionId, readOnly)).rejects.toMatchObject({ status: 403 });
 
     view = await sut.sessionView(start.sessionId, start.token);
     expect(view.state).toBe('completed');

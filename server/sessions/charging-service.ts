@@ -4,7 +4,7 @@
  * (domain/session.ts) inside one database transaction that also writes the outbox jobs the
  * change needs; charger commands run after the commit.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ConnectorView, OperatorStationView, ReceiptView, SessionView, StartSessionResult } from '../../src/lib/shared/api.js';
 import type { ChargerCommands, ChargerListener, ChargerOffline, ChargerOnline, ConnectorStatusChanged, IdTagVerdict, MeterSampled, TransactionStarted, TransactionStopped } from '../chargers/port.js';
 import { ChargerUnavailableError } from '../chargers/port.js';
@@ -45,6 +45,17 @@ export class ServiceError extends Error {
     super(message, options);
     this.name = 'ServiceError';
   }
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A read-only capability for a finished session's receipt, derived from the owner's token hash. */
+export function receiptToken(s: { id: string; tokenHash: string }): string {
+  return createHmac('sha256', s.tokenHash).update(`receipt:${s.id}`).digest('base64url');
 }
 
 const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the energy measured before it went offline.';
@@ -170,14 +181,17 @@ export class ChargingService implements ChargerListener {
   }
 
   /** Checks the capability token in constant time; 404 for an unknown session, 403 for a wrong token. */
-  private async authorized(sessionId: string, token: string | undefined): Promise<SessionRecord> {
+  /**
+   * Checks a capability in constant time: 404 for an unknown session, 403 for a wrong token.
+   * The receipt link in the Vipps app carries a read-only token that opens a finished session
+   * (the app may open it in a browser without the driver's cookie); it cannot stop anything.
+   */
+  private async authorized(sessionId: string, token: string | undefined, purpose: 'view' | 'stop' = 'view'): Promise<SessionRecord> {
     const s = await this.sessions.find(this.deps.db, sessionId);
     if (!s) throw new ServiceError(404, 'No such charging session.');
-    const given = Buffer.from(hashToken(token ?? ''));
-    const want = Buffer.from(s.tokenHash);
-    if (!token || given.length !== want.length || !timingSafeEqual(given, want)) {
-      throw new ServiceError(403, 'This link does not give access to that charging session.');
-    }
+    const owner = token !== undefined && sameText(hashToken(token), s.tokenHash);
+    const receipt = purpose === 'view' && token !== undefined && !isLive(s.state) && sameText(token, receiptToken(s));
+    if (!owner && !receipt) throw new ServiceError(403, 'This link does not give access to that charging session.');
     return s;
   }
 
@@ -246,7 +260,7 @@ export class ChargingService implements ChargerListener {
   }
 
   async stopSession(sessionId: string, token: string | undefined): Promise<SessionView> {
-    const s = await this.authorized(sessionId, token);
+    const s = await this.authorized(sessionId, token, 'stop');
     if (s.state === 'charging') await this.apply(s.id, { type: 'stop-requested', by: 'driver' });
     return this.view((await this.sessions.find(this.deps.db, s.id))!);
   }
@@ -472,7 +486,7 @@ export class ChargingService implements ChargerListener {
       receiptNumber: s.paymentReference
     });
     await this.deps.payments.sendReceipt(s.paymentReference, receipt);
-    await this.deps.payments.setReceiptLink(s.paymentReference, `${this.deps.settings.publicUrl}/s/${s.id}`);
+    await this.deps.payments.setReceiptLink(s.paymentReference, `${this.deps.settings.publicUrl}/s/${s.id}?t=${receiptToken(s)}`);
   }
 
   /**
@@ -589,6 +603,12 @@ export class ChargingService implements ChargerListener {
   }
 
   // ---- operators --------------------------------------------------------------------------
+
+  /** The URL a connector's QR sticker points at, or null for an unknown connector. */
+  async connectorLandingUrl(connectorId: string): Promise<string | null> {
+    const c = await this.stations.connector(this.deps.db, connectorId);
+    return c ? `${this.deps.settings.publicUrl}/c/${encodeURIComponent(c.id)}` : null;
+  }
 
   async operatorStations(): Promise<OperatorStationView[]> {
     const db = this.deps.db;
