@@ -24,23 +24,13 @@ export async function freshDb(backend: Backend = defaultBackend(), opts: { migra
   if (backend === 'pglite') {
     db = await openDb({ dataDir: 'memory://' });
   } else {
-    const base = process.env.DATABASE_URL;
-    if (!base) throw new Error('postgres backend needs DATABASE_URL');
-    const name = `plugpay_t_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    const inner = await openDb({ databaseUrl: url.toString() });
+    if (!process.env.DATABASE_URL) throw new Error('postgres backend needs DATABASE_URL');
+    const database = await freshDatabaseUrl();
+    const inner = await openDb({ databaseUrl: database.url });
     db = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
       async close() {
         await inner.close();
-        const a = new pg.Client({ connectionString: base });
-        await a.connect();
-        await a.query(`drop database if exists ${name} with (force)`);
-        await a.end();
+        await database.drop();
       }
     });
   }
