@@ -25,7 +25,7 @@ export function pagesAreStale() {
 export function buildPagesIfStale({ quiet = false } = {}) {
   if (!pagesAreStale()) return;
   if (!quiet) console.log('building the PWA (vite build)…');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', quiet ? 'error' : 'info'], {
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', quiet ? 'error' : 'warn'], {
     cwd: root,
     // A production build, whatever the caller's NODE_ENV (vitest sets "test").
     env: { ...process.env, NODE_ENV: 'production' },

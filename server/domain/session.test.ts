@@ -13,6 +13,8 @@ describe('session transitions', () => {
   const table: Array<[string, Session, SessionEvent, Session['state'], string[], boolean]> = [
     ['authorized → start the charger', aSession(), { type: 'payment-authorized', amountOre: 35000 }, 'starting', ['remote-start', 'schedule-start-timeout'], true],
     ['duplicate authorization is harmless', aSession({ state: 'starting' }), { type: 'payment-authorized', amountOre: 35000 }, 'starting', [], false],
+    ['authorized after plugpay gave up → release it', aSession({ state: 'failed' }), { type: 'payment-authorized', amountOre: 35000 }, 'failed', ['release'], true],
+    ['a second authorization of a released session does nothing', aSession({ state: 'failed', authorizedOre: 35000 }), { type: 'payment-authorized', amountOre: 35000 }, 'failed', [], false],
     ['rejected in the app', aSession(), { type: 'payment-failed', status: 'rejected' }, 'failed', [], true],
     ['expired', aSession(), { type: 'payment-failed', status: 'expired' }, 'failed', [], true],
     ['late failure after authorization is ignored', aSession({ state: 'charging' }), { type: 'payment-failed', status: 'expired' }, 'charging', [], false],

@@ -126,6 +126,11 @@ function finalize(s: Session, stopReason: string, at: Date, meterStopWh?: number
 export function transition(s: Session, e: SessionEvent, ctx: TransitionContext): Transition {
   switch (e.type) {
     case 'payment-authorized':
+      if (s.state === 'failed' && s.authorizedOre === undefined) {
+        // Authorized after plugpay gave up on it (e.g. the create call timed out but went through):
+        // nobody will charge against it, so release it at once.
+        return { session: { ...s, authorizedOre: e.amountOre }, commands: [{ type: 'release' }], applied: true };
+      }
       if (s.state !== 'awaiting_payment') return unchanged(s);
       return {
         session: { ...s, state: 'starting', authorizedOre: e.amountOre },
