@@ -67,7 +67,11 @@ export interface ChargerListener {
   chargerOnline(e: ChargerOnline): Promise<void>;
   chargerOffline(e: ChargerOffline): Promise<void>;
   connectorStatusChanged(e: ConnectorStatusChanged): Promise<void>;
-  /** Returns the verdict sent back as StartTransaction.conf idTagInfo. */
+  /**
+   * Returns the verdict sent back as StartTransaction.conf idTagInfo. May be called again for a
+   * transaction it has seen (a charger repeating StartTransaction after a restart of plugpay):
+   * it must then answer without applying the start twice.
+   */
   transactionStarted(e: TransactionStarted): Promise<IdTagVerdict>;
   meterSampled(e: MeterSampled): Promise<void>;
   /** Called once per transaction, even when the charger repeats its StopTransaction. */

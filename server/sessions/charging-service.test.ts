@@ -179,6 +179,20 @@ describe('ChargingService', () => {
     expect(chargers.calls.at(-1)).toMatchObject({ op: 'remoteStop', arg: 9 });
   });
 
+  it('answers a repeated StartTransaction the same way without applying it twice', async () => {
+    const { sut, payments } = service();
+    const s = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    payments.authorize(`plugpay-${s.sessionId}`);
+    await sut.pollPendingPayments();
+    const started = { chargerId: 'CP1', connectorNo: 1, transactionId: 21, idTag: `PP${s.sessionId.toUpperCase()}`, meterStartWh: 100, at: clockNow };
+    expect(await sut.transactionStarted(started)).toBe('accepted');
+    await sut.meterSampled({ chargerId: 'CP1', transactionId: 21, at: new Date(clockNow.getTime() + 1000), energyWh: 600, powerW: 11000 });
+    expect(await sut.transactionStarted(started)).toBe('accepted');
+    expect((await sut.sessionView(s.sessionId, s.token)).energyWh).toBe(500); // not reset by the repeat
+    await sut.transactionStopped({ chargerId: 'CP1', transactionId: 21, meterStopWh: 600, at: clockNow, reason: 'Local' });
+    expect(await sut.transactionStarted(started)).toBe('invalid');
+  });
+
   it('never captures twice when settling is interrupted and retried', async () => {
     const { sut, payments } = service();
     const s = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });

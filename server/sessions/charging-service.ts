@@ -576,7 +576,10 @@ export class ChargingService implements ChargerListener {
   async transactionStarted(e: TransactionStarted): Promise<IdTagVerdict> {
     const s = await this.sessions.findBy(this.deps.db, 'id_tag', e.idTag);
     if (!s || s.chargerId !== e.chargerId) return 'invalid';
-    if (s.transactionId === e.transactionId) return 'accepted'; // repeated after a reboot
+    if (s.transactionId === e.transactionId) {
+      // A repeat: still welcome while the session runs; after it was finalized, the charger must stop.
+      return s.state === 'charging' || s.state === 'stopping' ? 'accepted' : 'invalid';
+    }
     const saved = await this.apply(s.id, { type: 'transaction-started', transactionId: e.transactionId, meterStartWh: e.meterStartWh, at: e.at });
     if (saved?.state === 'charging' && saved.transactionId === e.transactionId) return 'accepted';
     // Too late (the start timed out and the reservation is released): the charger must stop.

@@ -190,24 +190,18 @@ export function attachCentralSystem(client: HandlerHost, ctx: CentralSystemConte
         meterStartWh: p.meterStart,
         startedAt
       });
+      const started = { chargerId, connectorNo: p.connectorId, transactionId: transaction.id, idTag: p.idTag, meterStartWh: p.meterStart, at: startedAt };
       if (!created) {
-        const remembered = ctx.startVerdicts.get(transaction.id);
-        if (!remembered) log.warn({ chargerId, transactionId: transaction.id }, 'repeated StartTransaction; verdict not in memory, answering Accepted');
-        return { transactionId: transaction.id, idTagInfo: idTagInfoOf(remembered ?? 'accepted') };
+        // A repeat: the same answer again. The verdict is remembered here, and after a restart the
+        // listener is asked again; it answers a known transaction without applying it twice.
+        const remembered = ctx.startVerdicts.get(transaction.id) ?? (await listener.transactionStarted(started));
+        ctx.startVerdicts.set(transaction.id, remembered);
+        return { transactionId: transaction.id, idTagInfo: idTagInfoOf(remembered) };
       }
       let verdict: IdTagVerdict;
       try {
-        verdict = await listener.transactionStarted({
-          chargerId,
-          connectorNo: p.connectorId,
-          transactionId: transaction.id,
-          idTag: p.idTag,
-          meterStartWh: p.meterStart,
-          at: startedAt
-        });
+        verdict = await listener.transactionStarted(started);
       } catch (err) {
-        // Nobody heard of this transaction: undo it so the charger's retry starts it afresh
-        // and the listener hears it then.
         await repo.forgetTransaction(transaction.id).catch((e) => log.error({ err: e, transactionId: transaction.id }, 'could not undo transaction'));
         throw err;
       }
