@@ -55,7 +55,14 @@ export function buildReceipt(
       case 'time':
         return { id: 'time', name: 'Charging time', quantity: minuteQuantity(usage.durationSeconds), unit: 'MINUTE', unitPriceOre: tariff.perMinuteOre, ...base };
       case 'idle':
-        return { id: 'idle', name: 'Idle fee', unit: 'MINUTE', unitPriceOre: tariff.idleFeePerMinuteOre, ...base };
+        return {
+          id: 'idle',
+          name: 'Idle fee',
+          quantity: minuteQuantity(Math.max(0, (usage.idleSeconds ?? 0) - tariff.idleGraceMinutes * 60)),
+          unit: 'MINUTE',
+          unitPriceOre: tariff.idleFeePerMinuteOre,
+          ...base
+        };
       case 'start':
         return { id: 'start', name: 'Start fee', quantity: '1', unit: 'PCS', unitPriceOre: tariff.startFeeOre, ...base };
     }

@@ -81,6 +81,34 @@ describe('meter values', () => {
   });
 });
 
+describe('idle time', () => {
+  const idleTariff = aTariff({ idleFeePerMinuteOre: 100, idleGraceMinutes: 0 });
+  it('counts the time a plugged-in car stops drawing power, and bills it', () => {
+    let s = charging({ tariff: idleTariff, lastMeterAt: t0 });
+    const step = (wh: number, w: number, sec: number) => (s = transition(s, { type: 'meter', energyWh: 1000 + wh, powerW: w, at: at(sec) }, ctx).session);
+    step(500, 11000, 60); // drawing
+    step(500, 0, 120); // full: idle since the previous sample (60 s)
+    step(500, 0, 180);
+    expect(s.idleSince).toEqual(at(60));
+    step(800, 11000, 240); // drawing again: the spell 60 → 180 s ends
+    expect(s.idleSeconds).toBe(120);
+    expect(s.idleSince).toBeUndefined();
+    step(800, 0, 300); // idle from 240 s
+    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 1800, at: at(420), reason: 'EVDisconnected' }, ctx);
+    expect(r.session.idleSeconds).toBe(120 + 180);
+    // 0.8 kWh at 5 kr + 5 idle minutes at 1 kr
+    expect(r.session.costOre).toBe(400 + 500);
+  });
+
+  it('is free within the grace period', () => {
+    let s = charging({ tariff: aTariff({ idleFeePerMinuteOre: 100, idleGraceMinutes: 10 }), lastMeterAt: t0 });
+    s = transition(s, { type: 'meter', energyWh: 2000, powerW: 11000, at: at(60) }, ctx).session;
+    s = transition(s, { type: 'meter', energyWh: 2000, powerW: 0, at: at(120) }, ctx).session;
+    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 2000, at: at(500), reason: 'Local' }, ctx);
+    expect(r.session.costOre).toBe(500);
+  });
+});
+
 describe('finalizing', () => {
   it('bills meterStop − meterStart and captures the cost', () => {
     const r = transition(charging({ energyWh: 42000 }), { type: 'transaction-stopped', meterStopWh: 1000 + 43228, at: at(3000), reason: 'Remote' }, ctx);

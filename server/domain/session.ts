@@ -8,7 +8,7 @@
  *         └─payment failed─▶ failed ◀─start refused / timed out           ▼
  *                                                               stopping ──stopped──▶ finalizing ──settled──▶ completed
  */
-import { costOf, shouldAutoStop, type Tariff } from './tariff.js';
+import { costOf, shouldAutoStop, type Tariff, type Usage } from './tariff.js';
 import type { Ore } from './money.js';
 
 export type SessionState =
@@ -37,6 +37,10 @@ export interface Session {
   startedAt?: Date;
   /** When the latest meter sample was taken. */
   lastMeterAt?: Date;
+  /** Seconds plugged in without drawing power, in spells that have ended (idle fee). */
+  idleSeconds?: number;
+  /** Start of the current spell without drawing power, if one is running. */
+  idleSince?: Date;
   stoppedAt?: Date;
   /** Who or what ended the session; for the driver and the operator. */
   stopReason?: string;
@@ -95,32 +99,59 @@ function secondsBetween(from: Date | undefined, to: Date | undefined): number {
   return Math.max(0, Math.floor((to.getTime() - from.getTime()) / 1000));
 }
 
+/** What a session used up to `at` (or its stop): energy, charging time, idle time. */
+export function usageOf(s: Session, at: Date): Usage {
+  const end = s.stoppedAt ?? at;
+  return {
+    energyWh: s.energyWh,
+    durationSeconds: secondsBetween(s.startedAt, end),
+    idleSeconds: (s.idleSeconds ?? 0) + secondsBetween(s.idleSince, end)
+  };
+}
+
 /** The running cost of a session at `at` (final cost once stopped). */
 export function runningCost(s: Session, at: Date): Ore {
-  const end = s.stoppedAt ?? at;
-  return costOf(s.tariff, { energyWh: s.energyWh, durationSeconds: secondsBetween(s.startedAt, end) }).totalOre;
+  return costOf(s.tariff, usageOf(s, at)).totalOre;
 }
+
+/** Below this a sample with no energy gained counts as not drawing (a car's standby draw). */
+const IDLE_POWER_W = 100;
 
 /** Finalizes: the cost from meterStop − meterStart (or the last reading), capped at the authorization. */
 function finalize(s: Session, stopReason: string, at: Date, meterStopWh?: number): Transition {
   const energyWh =
     meterStopWh !== undefined && s.meterStartWh !== undefined ? Math.max(0, meterStopWh - s.meterStartWh) : s.energyWh;
   const stoppedAt = at < (s.startedAt ?? at) ? s.startedAt! : at;
-  const costOre = costOf(s.tariff, { energyWh, durationSeconds: secondsBetween(s.startedAt, stoppedAt) }).totalOre;
+  const ended: Session = { ...s, energyWh, stoppedAt };
+  const usage = usageOf(ended, stoppedAt);
+  const costOre = costOf(s.tariff, usage).totalOre;
   // The auto-stop keeps the cost under the reservation; the cap is the last guard of the money rule.
   const captureOre = Math.min(costOre, s.authorizedOre ?? s.reservedOre);
   const session: Session = {
-    ...s,
+    ...ended,
     state: 'finalizing',
     meterStopWh: meterStopWh ?? (s.meterStartWh !== undefined ? s.meterStartWh + energyWh : undefined),
-    energyWh,
     powerW: 0,
-    stoppedAt,
+    idleSeconds: usage.idleSeconds,
+    idleSince: undefined,
     stopReason: s.stopReason ?? stopReason,
     costOre,
     captureOre
   };
   return { session, commands: [{ type: 'settle', captureOre }], applied: true };
+}
+
+/**
+ * Idle spells: a sample that gained no energy and shows no real power means the car stopped
+ * drawing since the previous sample; a sample that gained energy ends the spell.
+ */
+function trackIdle(s: Session, energyWh: number, powerW: number | undefined, at: Date): Pick<Session, 'idleSeconds' | 'idleSince'> {
+  const drawing = energyWh > s.energyWh || (powerW ?? 0) >= IDLE_POWER_W;
+  if (drawing) {
+    if (!s.idleSince) return { idleSeconds: s.idleSeconds, idleSince: undefined };
+    return { idleSeconds: (s.idleSeconds ?? 0) + secondsBetween(s.idleSince, s.lastMeterAt ?? at), idleSince: undefined };
+  }
+  return { idleSeconds: s.idleSeconds, idleSince: s.idleSince ?? s.lastMeterAt ?? s.startedAt ?? at };
 }
 
 export function transition(s: Session, e: SessionEvent, ctx: TransitionContext): Transition {
@@ -176,7 +207,7 @@ export function transition(s: Session, e: SessionEvent, ctx: TransitionContext):
       if (s.lastMeterAt && e.at < s.lastMeterAt) return unchanged(s);
       const energyWh =
         e.energyWh !== undefined && s.meterStartWh !== undefined ? Math.max(s.energyWh, e.energyWh - s.meterStartWh) : s.energyWh;
-      const next: Session = { ...s, energyWh, powerW: e.powerW ?? s.powerW, lastMeterAt: e.at };
+      const next: Session = { ...s, energyWh, powerW: e.powerW ?? s.powerW, lastMeterAt: e.at, ...trackIdle(s, energyWh, e.powerW, e.at) };
       // Power as the energy actually grew since the last sample: a charger that reports no power,
       // or reports it late, must not let the cost run past the reservation.
       const since = s.lastMeterAt ?? s.startedAt;
@@ -186,7 +217,7 @@ export function transition(s: Session, e: SessionEvent, ctx: TransitionContext):
         s.state === 'charging' &&
         shouldAutoStop(
           s.tariff,
-          { energyWh, powerW: Math.max(next.powerW, observedW), durationSeconds: secondsBetween(s.startedAt, e.at) },
+          { ...usageOf(next, e.at), powerW: Math.max(next.powerW, observedW) },
           s.authorizedOre ?? s.reservedOre,
           ctx.meterIntervalSeconds
         )

@@ -73,7 +73,7 @@ export function costOf(tariff: Tariff, usage: Usage): Cost {
  */
 export function shouldAutoStop(
   tariff: Tariff,
-  now: { energyWh: number; powerW: number; durationSeconds: number },
+  now: Usage & { powerW: number },
   reservedOre: Ore,
   meterIntervalSeconds: number,
   marginIntervals = 2
@@ -82,7 +82,9 @@ export function shouldAutoStop(
   const extraWh = Math.ceil((Math.max(0, now.powerW) * ahead) / 3600);
   const projected = costOf(tariff, {
     energyWh: Math.max(now.energyWh + extraWh, 1),
-    durationSeconds: now.durationSeconds + ahead
+    durationSeconds: now.durationSeconds + ahead,
+    // An idle car keeps paying the idle fee while it waits.
+    idleSeconds: (now.idleSeconds ?? 0) + (now.powerW > 0 ? 0 : ahead)
   });
   return projected.totalOre >= reservedOre;
 }

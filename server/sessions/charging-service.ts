@@ -9,7 +9,7 @@ import type { ConnectorView, OperatorStationView, ReceiptView, SessionView, Star
 import type { ChargerCommands, ChargerListener, ChargerOffline, ChargerOnline, ConnectorStatusChanged, IdTagVerdict, MeterSampled, TransactionStarted, TransactionStopped } from '../chargers/port.js';
 import { ChargerUnavailableError } from '../chargers/port.js';
 import { buildReceipt, receiptTotals } from '../domain/receipt.js';
-import { isLive, runningCost, transition, type SessionCommand, type SessionEvent } from '../domain/session.js';
+import { isLive, runningCost, transition, usageOf, type SessionCommand, type SessionEvent } from '../domain/session.js';
 import type { Logger } from '../log.js';
 import type { PaymentNotification, PaymentPort, ReservationSnapshot } from '../payments/port.js';
 import type { Db, Queryable } from '../store/db.js';
@@ -161,14 +161,19 @@ export class ChargingService implements ChargerListener {
     return v;
   }
 
+  /** The order lines of a finished session, as sent to Vipps and shown on the session page. */
+  private receiptOf(s: SessionRecord) {
+    const usage = usageOf(s, s.stoppedAt ?? this.clock.now());
+    return { usage, receipt: buildReceipt(s.tariff, usage, s.captureOre ?? 0, { posId: s.connectorId, receiptNumber: s.paymentReference }) };
+  }
+
   private receiptView(s: SessionRecord): ReceiptView {
-    const durationSeconds = s.startedAt && s.stoppedAt ? Math.max(0, Math.floor((s.stoppedAt.getTime() - s.startedAt.getTime()) / 1000)) : 0;
+    const { usage, receipt: r } = this.receiptOf(s);
     const captured = s.captureOre ?? 0;
-    const r = buildReceipt(s.tariff, { energyWh: s.energyWh, durationSeconds }, captured, { posId: s.connectorId, receiptNumber: s.paymentReference });
     const totals = receiptTotals(r);
     return {
       energyWh: s.energyWh,
-      durationSeconds,
+      durationSeconds: usage.durationSeconds,
       costOre: s.costOre ?? 0,
       netOre: totals.netOre,
       vatOre: totals.vatOre,
@@ -480,12 +485,7 @@ export class ChargingService implements ChargerListener {
   }
 
   private async sendReceipt(s: SessionRecord): Promise<void> {
-    const durationSeconds = s.startedAt && s.stoppedAt ? Math.max(0, Math.floor((s.stoppedAt.getTime() - s.startedAt.getTime()) / 1000)) : 0;
-    const receipt = buildReceipt(s.tariff, { energyWh: s.energyWh, durationSeconds }, s.captureOre ?? 0, {
-      posId: s.connectorId,
-      receiptNumber: s.paymentReference
-    });
-    await this.deps.payments.sendReceipt(s.paymentReference, receipt);
+    await this.deps.payments.sendReceipt(s.paymentReference, this.receiptOf(s).receipt);
     await this.deps.payments.setReceiptLink(s.paymentReference, `${this.deps.settings.publicUrl}/s/${s.id}?t=${receiptToken(s)}`);
   }
 

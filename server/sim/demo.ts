@@ -15,7 +15,7 @@ export const DEMO_CHARGER_PASSWORD = 'plugpay-demo-charger-secret';
 export const demoTariffs: Tariff[] = [
   { id: 'fast-dc', currency: 'NOK', pricePerKwhOre: 549, startFeeOre: 0, perMinuteOre: 0, idleFeePerMinuteOre: 0, idleGraceMinutes: 0, vatRateBp: 2500 },
   { id: 'city-ac', currency: 'NOK', pricePerKwhOre: 349, startFeeOre: 0, perMinuteOre: 10, idleFeePerMinuteOre: 0, idleGraceMinutes: 0, vatRateBp: 2500 },
-  { id: 'hub-dc', currency: 'NOK', pricePerKwhOre: 479, startFeeOre: 500, perMinuteOre: 0, idleFeePerMinuteOre: 0, idleGraceMinutes: 0, vatRateBp: 2500 }
+  { id: 'hub-dc', currency: 'NOK', pricePerKwhOre: 479, startFeeOre: 500, perMinuteOre: 0, idleFeePerMinuteOre: 100, idleGraceMinutes: 30, vatRateBp: 2500 }
 ];
 
 export const demoStations = [

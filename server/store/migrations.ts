@@ -168,6 +168,14 @@ alter table charging_sessions add column last_meter_at timestamptz;
 -- Which node holds a job's lease: a restarted node releases its own leases at once.
 alter table outbox add column locked_by text;
 `
+  },
+  {
+    id: '004-session-idle-time',
+    sql: `
+-- Time plugged in without drawing power, for tariffs with an idle fee.
+alter table charging_sessions add column idle_seconds int not null default 0;
+alter table charging_sessions add column idle_since timestamptz;
+`
   }
 ];
 

@@ -41,6 +41,8 @@ function fromRow(r: Row): SessionRecord {
     powerW: r.power_w,
     startedAt: date(r.started_at),
     lastMeterAt: date(r.last_meter_at),
+    idleSeconds: r.idle_seconds ?? 0,
+    idleSince: date(r.idle_since),
     stoppedAt: date(r.stopped_at),
     stopReason: r.stop_reason ?? undefined,
     failure: r.failure ?? undefined,
@@ -101,12 +103,13 @@ export class SessionRepository {
     const { rows } = await db.query(
       `update charging_sessions set state=$2, authorized_ore=$3, transaction_id=$4, meter_start_wh=$5, meter_stop_wh=$6,
          energy_wh=$7, power_w=$8, started_at=$9, stopped_at=$10, stop_reason=$11, failure=$12, cost_ore=$13,
-         captured_ore=$14, cancelled_ore=$15, last_meter_at=$16, updated_at=now(), version=version+1
+         captured_ore=$14, cancelled_ore=$15, last_meter_at=$16, idle_seconds=$17, idle_since=$18, updated_at=now(), version=version+1
        where id=$1 returning *`,
       [
         s.id, s.state, s.authorizedOre ?? null, s.transactionId ?? null, s.meterStartWh ?? null, s.meterStopWh ?? null,
         s.energyWh, s.powerW, s.startedAt ?? null, s.stoppedAt ?? null, s.stopReason ?? null, s.failure ?? null,
-        s.costOre ?? null, s.captureOre ?? null, s.cancelledOre ?? null, s.lastMeterAt ?? null
+        s.costOre ?? null, s.captureOre ?? null, s.cancelledOre ?? null, s.lastMeterAt ?? null,
+        s.idleSeconds ?? 0, s.idleSince ?? null
       ]
     );
     return fromRow(rows[0]);
