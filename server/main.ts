@@ -62,6 +62,7 @@ export interface Plugpay {
   worker: OutboxWorker;
   sandbox?: Awaited<ReturnType<typeof createVippsSandbox>>;
   fleet?: Awaited<ReturnType<typeof createChargerFleet>>;
+  realtime: ReturnType<typeof createRealtime>;
   close(): Promise<void>;
 }
 
@@ -296,6 +297,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     worker,
     sandbox,
     fleet,
+    realtime,
     async close() {
       if (closed) return;
       closed = true;

@@ -64,6 +64,16 @@ describe('a driver in the browser', () => {
     expect(await ore(page, '#running-cost')).toBeGreaterThan(0);
     expect(Number(await page.locator('#power-kw').getAttribute('data-w'))).toBeGreaterThan(0);
 
+    // The phone loses its connection: every socket's transport drops. The page reconnects,
+    // takes a fresh snapshot and keeps counting.
+    const dropped = [...pp.realtime.io.sockets.sockets.values()];
+    expect(dropped.length).toBeGreaterThan(0);
+    for (const s of dropped) s.conn.close();
+    const beforeDrop = Number(await page.locator('#energy-kwh').getAttribute('data-wh'));
+    await eventually(async () => Number(await page.locator('#energy-kwh').getAttribute('data-wh')) > beforeDrop + 5, 15_000, 'updates after reconnecting');
+    expect(await page.locator('#reconnecting').count()).toBe(0);
+    expect([...pp.realtime.io.sockets.sockets.values()].some((s) => !dropped.includes(s) || s.recovered)).toBe(true);
+
     await page.click('#stop-button');
     await eventually(async () => (await state(page)) === 'completed', 20_000, 'completed');
     await page.locator('#receipt').waitFor();
