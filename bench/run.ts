@@ -14,12 +14,14 @@ import { registerCharger } from '../server/chargers/registration.js';
 import { costOf } from '../server/domain/tariff.js';
 import { transition, type Session } from '../server/domain/session.js';
 import { seedDemo } from '../server/sim/demo.js';
+import { SANDBOX_CREDENTIALS } from '../server/config.js';
+import { VippsClient } from '../server/payments/vipps/client.js';
 
 const { RPCClient } = ocppRpc;
 type Client = InstanceType<typeof RPCClient>;
 
-/** A bare OCPP 1.6J client that accepts whatever the central system asks. */
-function chargeClient(port: number, identity: string): Client {
+/** A bare OCPP 1.6J client that accepts whatever the central system asks, noting remote starts. */
+function chargeClient(port: number, identity: string, onRemoteStart?: (idTag: string) => void): Client {
   const c = new RPCClient({
     endpoint: `ws://127.0.0.1:${port}/ocpp`,
     identity,
@@ -28,7 +30,10 @@ function chargeClient(port: number, identity: string): Client {
     strictMode: true,
     reconnect: false
   } as unknown as ConstructorParameters<typeof RPCClient>[0]);
-  c.handle((() => ({ status: 'Accepted' })) as never);
+  c.handle((({ method, params }: { method: string; params: { idTag?: string } }) => {
+    if (method === 'RemoteStartTransaction' && params.idTag) onRemoteStart?.(params.idTag);
+    return { status: 'Accepted' };
+  }) as never);
   return c;
 }
 
@@ -64,25 +69,33 @@ function benchDomain() {
 async function main() {
   benchDomain();
   const logger = createLogger('error');
+  // Sessions never auto-stop here: a large reservation and a cheap tariff.
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory://', SIM_CHARGERS: 'false', LOG_LEVEL: 'error', DATABASE_URL: process.env.DATABASE_URL ?? '' });
   const pp = await startPlugpay({ config, logger, pages: false, bridge: false });
   await seedDemo(pp.db, []);
 
-  // --- OCPP ingest
+  // --- OCPP ingest: real sessions (reserved and approved in the sandbox) on bare OCPP clients
   const CHARGERS = 20;
   const SAMPLES = 100;
   const clients: Client[] = [];
+  const vipps = new VippsClient({ baseUrl: `http://127.0.0.1:${pp.port}/sandbox/vipps`, ...SANDBOX_CREDENTIALS, systemName: 'bench', systemVersion: '1' });
+  const txIds: number[] = [];
   for (let i = 0; i < CHARGERS; i++) {
     const id = `BENCH-${i}`;
     await registerCharger(pp.db, { id, password: 'bench-password-123', connectors: 1, stationId: 'oslo-gronland' });
-    const c = chargeClient(pp.port, id);
+    let remoteStart!: (idTag: string) => void;
+    const idTag = new Promise<string>((resolve) => (remoteStart = resolve));
+    const c = chargeClient(pp.port, id, remoteStart);
     await c.connect();
     await c.call('BootNotification', { chargePointVendor: 'bench', chargePointModel: 'bench' });
+    await c.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+    const session = await pp.charging.startSession({ connectorId: `${id}-1`, amountOre: 100000 });
+    await vipps.epayment.forceApprove(`plugpay-${session.sessionId}`);
+    await pp.charging.pollPayment(session.sessionId);
+    const tx = (await c.call('StartTransaction', { connectorId: 1, idTag: await idTag, meterStart: 0, timestamp: new Date().toISOString() })) as { transactionId: number };
+    txIds.push(tx.transactionId);
     clients.push(c);
   }
-  const txIds = await Promise.all(
-    clients.map(async (c) => ((await c.call('StartTransaction', { connectorId: 1, idTag: 'BENCHTAG', meterStart: 0, timestamp: new Date().toISOString() })) as { transactionId: number }).transactionId)
-  );
   const latencies: number[] = [];
   const t0 = performance.now();
   await Promise.all(
@@ -103,7 +116,7 @@ async function main() {
   );
   const secs = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  line(`ocpp: MeterValues from ${CHARGERS} chargers (${pp.db.kind})`, `${Math.round((CHARGERS * SAMPLES) / secs)} msg/s, p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`);
+  line(`ocpp: MeterValues, ${CHARGERS} live sessions (${pp.db.kind})`, `${Math.round((CHARGERS * SAMPLES) / secs)} msg/s, p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`);
   for (const c of clients) await c.close({ force: true });
 
   // --- HTTP
@@ -127,21 +140,25 @@ async function main() {
   httpLat.sort((a, b) => a - b);
   line(`http: GET /api/connectors/:id (${CONCURRENCY} concurrent)`, `${Math.round(REQUESTS / ((performance.now() - h0) / 1000))} req/s, p50 ${percentile(httpLat, 50).toFixed(1)} ms, p95 ${percentile(httpLat, 95).toFixed(1)} ms`);
 
-  // --- memory per idle connected charger
+  // --- memory per idle connected charger (heap and buffers, after a full GC; run with --expose-gc)
   const IDLE = 200;
   for (let i = 0; i < IDLE; i++) await registerCharger(pp.db, { id: `IDLE-${i}`, password: 'bench-password-123', connectors: 2 });
-  global.gc?.();
-  const before = process.memoryUsage().rss;
+  const used = () => {
+    global.gc?.();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.external + m.arrayBuffers;
+  };
+  const before = used();
   const idle: Client[] = [];
   for (let i = 0; i < IDLE; i++) {
     const c = chargeClient(pp.port, `IDLE-${i}`);
     await c.connect();
     idle.push(c);
   }
-  global.gc?.();
-  const after = process.memoryUsage().rss;
-  line(`memory: RSS per idle charger (${IDLE}, both ends here)`, `${((after - before) / IDLE / 1024).toFixed(0)} KiB`);
-  line('memory: RSS total', `${(after / 1024 / 1024).toFixed(0)} MiB`);
+  await new Promise((r) => setTimeout(r, 500));
+  const after = used();
+  line(`memory: heap per idle charger (${IDLE}, both ends here)`, `${((after - before) / IDLE / 1024).toFixed(1)} KiB`);
+  line('memory: RSS total', `${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);
   for (const c of idle) await c.close({ force: true });
   await pp.close();
 }

@@ -135,8 +135,8 @@ export class ChargingService implements ChargerListener {
     };
   }
 
-  private async view(s: SessionRecord, db: Queryable = this.deps.db): Promise<SessionView> {
-    const c = await this.stations.connector(db, s.connectorId);
+  private async view(s: SessionRecord, db: Queryable = this.deps.db, known?: ConnectorRecord | null): Promise<SessionView> {
+    const c = known !== undefined ? known : await this.stations.connector(db, s.connectorId);
     const now = this.clock.now();
     const { id: _t, ...tariff } = s.tariff;
     const v: SessionView = {
@@ -350,7 +350,7 @@ export class ChargingService implements ChargerListener {
     if (result.changed) {
       if (event.type !== 'meter') this.deps.logger.info({ sessionId, event: event.type, state: result.saved.state }, 'session changed');
       if (result.commands.some((c) => c.type === 'settle' || c.type === 'release')) this.wakeWorker();
-      await this.publish(result.saved);
+      await this.publish(result.saved, event.type);
       for (const c of result.commands) await this.runChargerCommand(result.saved, c);
     }
     return result.saved;
@@ -404,10 +404,19 @@ export class ChargingService implements ChargerListener {
     }
   }
 
-  private async publish(s: SessionRecord): Promise<void> {
+  /**
+   * Tells the screens. A meter sample changes the session and the operator map, not whether the
+   * connector is free, so it skips the connector's availability (the hot path: every sample).
+   */
+  private async publish(s: SessionRecord, event?: SessionEvent['type']): Promise<void> {
     try {
-      this.notifier.sessionChanged(await this.view(s));
-      await this.notifyConnector(s.connectorId);
+      const c = await this.stations.connector(this.deps.db, s.connectorId);
+      this.notifier.sessionChanged(await this.view(s, this.deps.db, c));
+      if (event === 'meter') {
+        if (c?.station) this.notifier.stationChanged(c.station.id);
+      } else {
+        await this.notifyConnector(s.connectorId);
+      }
     } catch (err) {
       this.deps.logger.warn({ err, sessionId: s.id }, 'could not publish a session update');
     }
