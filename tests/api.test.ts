@@ -74,6 +74,8 @@ describe('the API', () => {
     await expectProblem(await post('/api/sessions', { connectorId: 'OSL-GRO-01-1', amountOre: 999999999 }), 400);
     await expectProblem(await post('/api/sessions', { connectorId: '../etc', amountOre: 35000 }), 400);
     await expectProblem(await post('/api/sessions', { connectorId: 'NOPE-1', amountOre: 35000 }), 404);
+    await expectProblem(await post('/api/sessions', { connectorId: 'OSL-GRO-01-1', amountOre: 35000, pad: 'x'.repeat(20_000) }), 413);
+    await expectProblem(await post('/webhooks/vipps', 'x'.repeat(70_000)), 413);
     expect(await sessionCount()).toBe(before);
   });
 

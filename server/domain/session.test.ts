@@ -15,6 +15,8 @@ describe('session transitions', () => {
     ['duplicate authorization is harmless', aSession({ state: 'starting' }), { type: 'payment-authorized', amountOre: 35000 }, 'starting', [], false],
     ['authorized after plugpay gave up → release it', aSession({ state: 'failed' }), { type: 'payment-authorized', amountOre: 35000 }, 'failed', ['release'], true],
     ['a second authorization of a released session does nothing', aSession({ state: 'failed', authorizedOre: 35000 }), { type: 'payment-authorized', amountOre: 35000 }, 'failed', [], false],
+    ['abandoned before approval → release', aSession(), { type: 'abandoned' }, 'failed', ['release'], true],
+    ['abandoning a running session does nothing', charging(), { type: 'abandoned' }, 'charging', [], false],
     ['rejected in the app', aSession(), { type: 'payment-failed', status: 'rejected' }, 'failed', [], true],
     ['expired', aSession(), { type: 'payment-failed', status: 'expired' }, 'failed', [], true],
     ['late failure after authorization is ignored', aSession({ state: 'charging' }), { type: 'payment-failed', status: 'expired' }, 'charging', [], false],

@@ -53,6 +53,8 @@ export interface Session {
 export type SessionEvent =
   | { type: 'payment-authorized'; amountOre: Ore }
   | { type: 'payment-failed'; status: 'rejected' | 'expired' | 'terminated' }
+  /** The driver walked away from the approval and another driver wants the connector. */
+  | { type: 'abandoned' }
   | { type: 'start-rejected'; why: 'rejected' | 'unreachable' | 'timeout' }
   | { type: 'transaction-started'; transactionId: number; meterStartWh: number; at: Date }
   | { type: 'meter'; energyWh?: number; powerW?: number; at: Date }
@@ -86,6 +88,7 @@ const FAILURE_TEXT: Record<string, string> = {
   rejected: 'The payment was declined in the app. You have not been charged.',
   expired: 'The payment was not approved in time. You have not been charged.',
   terminated: 'The payment was cancelled. You have not been charged.',
+  abandoned: 'The payment was not approved, and another driver has taken the connector. You have not been charged.',
   'start-rejected': 'The charger refused to start. Your reservation has been released; you have not been charged.',
   'start-unreachable': 'The charger could not be reached. Your reservation has been released; you have not been charged.',
   'start-timeout': 'The charger did not start in time. Is the cable plugged in? Your reservation has been released; you have not been charged.'
@@ -174,6 +177,15 @@ export function transition(s: Session, e: SessionEvent, ctx: TransitionContext):
       return {
         session: { ...s, state: 'failed', stopReason: 'payment', failure: FAILURE_TEXT[e.status] },
         commands: [],
+        applied: true
+      };
+
+    case 'abandoned':
+      if (s.state !== 'awaiting_payment') return unchanged(s);
+      // Release whatever the payment becomes: settle reads its state and cancels it.
+      return {
+        session: { ...s, state: 'failed', stopReason: 'payment', failure: FAILURE_TEXT.abandoned },
+        commands: [{ type: 'release' }],
         applied: true
       };
 

@@ -2,6 +2,7 @@
  * plugpay's HTTP API: one Hono sub-app per resource, thin: validate, call one service, reply.
  */
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -46,6 +47,8 @@ export function createApi(deps: HttpDeps): Hono {
   const api = new Hono();
 
   api.onError((err, c) => serviceError(c, err, deps.logger));
+  // Every body plugpay accepts is a few hundred bytes; a larger one is refused before it is read.
+  api.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => problem(c, 413, 'Too large', 'Request bodies are limited to 16 KiB.') }));
   api.notFound((c) => problem(c, 404, 'Not found', `No API at ${c.req.method} ${c.req.path}.`));
 
   api.get('/health', (c) => (deps.ready() ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503)));
@@ -128,9 +131,9 @@ export function createApi(deps: HttpDeps): Hono {
 /** POST /webhooks/vipps: the raw body is needed for the signature, so it is read as bytes. */
 export function createWebhookRoutes(deps: Pick<HttpDeps, 'webhooks' | 'logger'>): Hono {
   const app = new Hono();
+  app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => problem(c, 413, 'Too large', 'Webhook bodies are small.') }));
   app.post('/vipps', async (c) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
-    if (raw.byteLength > 64 * 1024) return problem(c, 413, 'Too large', 'Webhook bodies are small.');
     try {
       const r = await deps.webhooks.receive(raw, c.req.raw.headers);
       if (r.status === 200) return c.json({ ok: true });

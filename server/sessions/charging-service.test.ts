@@ -284,6 +284,24 @@ describe('ChargingService', () => {
     expect(payments.count('capture')).toBe(1);
   });
 
+  it('gives the connector to the next driver when a reservation is left unapproved, and releases it', async () => {
+    const { sut, payments } = service();
+    const first = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    await expect(sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 })).rejects.toMatchObject({ status: 409 });
+    clockNow = new Date(clockNow.getTime() + 121_000);
+    expect(await sut.connectorView('CP1-1')).toMatchObject({ available: true });
+    const second = await sut.startSession({ connectorId: 'CP1-1', amountOre: 20000 });
+    const v = await sut.sessionView(first.sessionId, first.token);
+    expect(v.state).toBe('failed');
+    expect(v.message).toMatch(/another driver/);
+    // The first driver approves late: it is released, never charged.
+    payments.authorize(`plugpay-${first.sessionId}`);
+    await sut.onPaymentNotification(webhook(`plugpay-${first.sessionId}`, 'AUTHORIZED'));
+    await drain(sut);
+    expect(payments.payments.get(`plugpay-${first.sessionId}`)).toMatchObject({ capturedOre: 0, cancelledOre: 35000 });
+    expect((await sut.sessionView(second.sessionId, second.token)).state).toBe('awaiting_payment');
+  });
+
   it('refuses bad input without changing anything', async () => {
     const { sut, payments } = service();
     await expect(sut.startSession({ connectorId: 'nope', amountOre: 35000 })).rejects.toMatchObject({ status: 404 });

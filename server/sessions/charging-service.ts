@@ -58,6 +58,9 @@ export function receiptToken(s: { id: string; tokenHash: string }): string {
   return createHmac('sha256', s.tokenHash).update(`receipt:${s.id}`).digest('base64url');
 }
 
+/** Approving in the app takes well under a minute; two minutes of silence means the driver left. */
+const ABANDON_AFTER_MS = 2 * 60_000;
+
 const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the energy measured before it went offline.';
 
 export class ChargingService implements ChargerListener {
@@ -116,7 +119,8 @@ export class ChargingService implements ChargerListener {
   async connectorView(connectorId: string): Promise<ConnectorView | null> {
     const c = await this.stations.connector(this.deps.db, connectorId);
     if (!c || !c.station || !c.tariff) return null;
-    const live = await this.sessions.liveOnConnector(this.deps.db, connectorId);
+    const found = await this.sessions.liveOnConnector(this.deps.db, connectorId);
+    const live = found && !this.abandoned(found) ? found : null;
     const a = this.availability(c, live);
     const { id: _tariffId, ...tariff } = c.tariff;
     return {
@@ -220,12 +224,20 @@ export class ChargingService implements ChargerListener {
     const id = this.ids.sessionId();
     const token = this.ids.sessionToken();
     const reference = `plugpay-${id}`;
+    let superseded: SessionRecord | undefined;
     const created = await this.deps.db.transaction(async (tx) => {
       // Lock the connector row: two drivers scanning at once cannot both reserve it.
       const locked = await tx.query('select id from connectors where id = $1 for update', [input.connectorId]);
       if (locked.rows.length === 0) throw new ServiceError(404, 'No such connector.');
       const c = (await this.stations.connector(tx, input.connectorId))!;
-      const live = await this.sessions.liveOnConnector(tx, input.connectorId);
+      let live = await this.sessions.liveOnConnector(tx, input.connectorId);
+      if (live && this.abandoned(live)) {
+        // Someone scanned and walked away without approving: the next driver may have the connector.
+        const t = transition(live, { type: 'abandoned' }, { meterIntervalSeconds: this.deps.settings.meterIntervalSeconds });
+        superseded = await this.sessions.update(tx, { ...live, ...t.session });
+        for (const cmd of t.commands) await this.enqueue(tx, superseded, cmd);
+        live = null;
+      }
       const a = this.availability(c, live);
       if (!a.available) throw new ServiceError(409, a.reason ?? 'The connector is not available.');
       return this.sessions.insert(tx, {
@@ -240,9 +252,14 @@ export class ChargingService implements ChargerListener {
         reservedOre: input.amountOre,
         tariff: c.tariff!,
         energyWh: 0,
-        powerW: 0
+        powerW: 0,
+        createdAt: this.clock.now()
       });
     });
+    if (superseded) {
+      this.wakeWorker();
+      await this.publish(superseded);
+    }
     const c = (await this.stations.connector(this.deps.db, created.connectorId))!;
     const time = new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', hour: '2-digit', minute: '2-digit' }).format(this.clock.now());
     const description = `${c.station!.name}, connector ${c.connectorNo}, ${time}`.slice(0, 100);
@@ -262,6 +279,11 @@ export class ChargingService implements ChargerListener {
       await this.apply(id, { type: 'payment-failed', status: 'terminated' }).catch(() => undefined);
       throw new ServiceError(502, 'Vipps MobilePay could not be reached. Nothing was reserved; please try again.', { cause: err });
     }
+  }
+
+  /** A reservation left unapproved this long no longer holds the connector for the next driver. */
+  private abandoned(s: SessionRecord): boolean {
+    return s.state === 'awaiting_payment' && this.clock.now().getTime() - s.createdAt.getTime() > ABANDON_AFTER_MS;
   }
 
   async stopSession(sessionId: string, token: string | undefined): Promise<SessionView> {

@@ -56,12 +56,13 @@ function fromRow(r: Row): SessionRecord {
 }
 
 export class SessionRepository {
-  async insert(db: Queryable, s: Omit<SessionRecord, 'createdAt' | 'updatedAt' | 'version'>): Promise<SessionRecord> {
+  /** Inserts a new session; `createdAt` comes from the caller's clock (timers compare against it). */
+  async insert(db: Queryable, s: Omit<SessionRecord, 'updatedAt' | 'version'>): Promise<SessionRecord> {
     const { rows } = await db.query(
       `insert into charging_sessions (id, token_hash, connector_id, charger_id, connector_no, state, payment_reference, id_tag,
-         reserved_ore, tariff, energy_wh, power_w)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) returning *`,
-      [s.id, s.tokenHash, s.connectorId, s.chargerId, s.connectorNo, s.state, s.paymentReference, s.idTag, s.reservedOre, JSON.stringify(s.tariff), s.energyWh, s.powerW]
+         reserved_ore, tariff, energy_wh, power_w, created_at)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) returning *`,
+      [s.id, s.tokenHash, s.connectorId, s.chargerId, s.connectorNo, s.state, s.paymentReference, s.idTag, s.reservedOre, JSON.stringify(s.tariff), s.energyWh, s.powerW, s.createdAt]
     );
     return fromRow(rows[0]);
   }
