@@ -49,6 +49,15 @@ function signed(body: string, opts: { secret?: string; date?: Date } = {}) {
 }
 
 describe('pages', () => {
+  it('serves the PWA manifest and the service worker', async () => {
+    const manifest = await api('/manifest.webmanifest');
+    expect(manifest.status).toBe(200);
+    expect(await manifest.json()).toMatchObject({ name: expect.stringMatching(/plugpay/i), start_url: expect.any(String) });
+    const sw = await api('/service-worker.js');
+    expect(sw.status).toBe(200);
+    expect(sw.headers.get('content-type')).toMatch(/javascript/);
+  });
+
   it('answers an unknown connector with a 404 page', async () => {
     const res = await api('/c/NO-SUCH-CONNECTOR');
     expect(res.status).toBe(404);

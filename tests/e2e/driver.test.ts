@@ -52,6 +52,36 @@ async function sessionIdOf(page: Page): Promise<string> {
 
 const state = (page: Page) => page.locator('#session-state').getAttribute('data-state');
 
+describe('an operator and a second driver in the browser', () => {
+  it('see a connector become busy live, on the landing page and on the map', async () => {
+    const operator = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await operator.goto(`${pp.url}/operator`);
+    const dot = operator.locator('#operator-map [data-station-id="oslo-gronland"]');
+    await dot.waitFor();
+    await eventually(async () => (await dot.getAttribute('data-status')) === 'available', 15_000, 'station available');
+
+    await pp.addCharger('TEST-LIVE');
+    await eventually(async () => (await pp.charging.connectorView('TEST-LIVE-1'))?.available, 10_000, 'connector available');
+    const landing = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await landing.goto(`${pp.url}/c/TEST-LIVE-1`);
+    expect(await landing.locator('#pay-button').count()).toBe(1);
+
+    // A first driver takes the connector; both screens change without a reload.
+    const page = await reserve('TEST-LIVE-1');
+    await page.click('#approve');
+    await eventually(async () => (await landing.locator('#unavailable-reason').count()) === 1, 15_000, 'landing page to say the connector is taken');
+    expect(await landing.locator('#pay-button').count()).toBe(0);
+    await eventually(async () => (await dot.getAttribute('data-status')) !== 'available', 15_000, 'map to change');
+    await dot.click();
+    await eventually(async () => (await operator.locator('#station-panel [data-session-id]').count()) === 1, 15_000, 'live session in the panel');
+
+    await eventually(async () => (await state(page)) === 'charging', 20_000, 'charging');
+    await page.click('#stop-button');
+    await eventually(async () => (await state(page)) === 'completed', 20_000, 'completed');
+    for (const p of [operator, landing, page]) await p.close();
+  });
+});
+
 describe('a driver in the browser', () => {
   it('reserves, charges, watches the numbers grow, stops, and gets a receipt that matches the sandbox', async () => {
     const page = await reserve('OSL-GRO-01-1');
