@@ -1,12 +1,12 @@
 /**
  * plugpay's HTTP API: one Hono sub-app per resource, thin: validate, call one service, reply.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import { connectorIdSchema, sessionIdSchema, startSessionBody } from '../../src/lib/shared/api.js';
+import { connectorIdSchema, sessionIdSchema, startSessionBody, type SessionView } from '../../src/lib/shared/api.js';
 import type { Logger } from '../log.js';
 import type { VippsWebhookIntake } from '../payments/webhook-intake.js';
 import { ServiceError, type ChargingService } from '../sessions/charging-service.js';
@@ -73,25 +73,18 @@ export function createApi(deps: HttpDeps): Hono {
     }
   });
 
-  api.get('/sessions/:id', async (c) => {
+  /** A route on one session, reached with its capability; both reads and the stop look alike. */
+  const sessionRoute = (action: (id: string, token: string | undefined) => Promise<SessionView>) => async (c: Context) => {
     const id = sessionIdSchema.safeParse(c.req.param('id'));
     if (!id.success) return problem(c, 404, 'Not found', 'No such charging session.');
     try {
-      return c.json(await deps.charging.sessionView(id.data, sessionToken(c, id.data)));
+      return c.json(await action(id.data, sessionToken(c, id.data)));
     } catch (err) {
       return serviceError(c, err, deps.logger);
     }
-  });
-
-  api.post('/sessions/:id/stop', async (c) => {
-    const id = sessionIdSchema.safeParse(c.req.param('id'));
-    if (!id.success) return problem(c, 404, 'Not found', 'No such charging session.');
-    try {
-      return c.json(await deps.charging.stopSession(id.data, sessionToken(c, id.data)));
-    } catch (err) {
-      return serviceError(c, err, deps.logger);
-    }
-  });
+  };
+  api.get('/sessions/:id', sessionRoute((id, token) => deps.charging.sessionView(id, token)));
+  api.post('/sessions/:id/stop', sessionRoute((id, token) => deps.charging.stopSession(id, token)));
 
   // --- operators
   const operatorToken = (c: Parameters<typeof getCookie>[0]) => {

@@ -69,6 +69,17 @@ const webhook = (reference: string, name: string, amountOre = 35000) => ({
   timestamp: clockNow.toISOString()
 });
 
+/** A session reserved on CP1-1, authorized (learned by polling) and charging as `transactionId`. */
+async function aChargingSession(sut: ChargingService, payments: FakePayments, transactionId: number, meterStartWh = 0) {
+  const s = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+  const ref = `plugpay-${s.sessionId}`;
+  payments.authorize(ref);
+  await sut.pollPendingPayments();
+  const idTag = `PP${s.sessionId.toUpperCase()}`;
+  expect(await sut.transactionStarted({ chargerId: 'CP1', connectorNo: 1, transactionId, idTag, meterStartWh, at: clockNow })).toBe('accepted');
+  return { s, ref };
+}
+
 describe('ChargingService', () => {
   beforeEach(async () => {
     await db?.close();
@@ -195,11 +206,7 @@ describe('ChargingService', () => {
 
   it('never captures twice when settling is interrupted and retried', async () => {
     const { sut, payments } = service();
-    const s = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
-    const ref = `plugpay-${s.sessionId}`;
-    payments.authorize(ref);
-    await sut.pollPendingPayments();
-    await sut.transactionStarted({ chargerId: 'CP1', connectorNo: 1, transactionId: 5, idTag: `PP${s.sessionId.toUpperCase()}`, meterStartWh: 0, at: clockNow });
+    const { s, ref } = await aChargingSession(sut, payments, 5, 0);
     clockNow = new Date(clockNow.getTime() + 600_000);
     await sut.transactionStopped({ chargerId: 'CP1', transactionId: 5, meterStopWh: 10000, at: clockNow, reason: 'Local' });
     payments.failNext.cancel = 1; // captured, then the release fails (a crash or an outage)
@@ -217,11 +224,7 @@ describe('ChargingService', () => {
 
   it('cancels without capturing when nothing was delivered', async () => {
     const { sut, payments } = service();
-    const s = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
-    const ref = `plugpay-${s.sessionId}`;
-    payments.authorize(ref);
-    await sut.pollPendingPayments();
-    await sut.transactionStarted({ chargerId: 'CP1', connectorNo: 1, transactionId: 6, idTag: `PP${s.sessionId.toUpperCase()}`, meterStartWh: 500, at: clockNow });
+    const { s, ref } = await aChargingSession(sut, payments, 6, 500);
     await sut.transactionStopped({ chargerId: 'CP1', transactionId: 6, meterStopWh: 500, at: clockNow, reason: 'EVDisconnected' });
     await drain(sut);
     expect(payments.count('capture')).toBe(0);
@@ -232,11 +235,7 @@ describe('ChargingService', () => {
 
   it('finalizes from the last meter reading when the charger stays offline', async () => {
     const { sut, payments } = service();
-    const s = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
-    const ref = `plugpay-${s.sessionId}`;
-    payments.authorize(ref);
-    await sut.pollPendingPayments();
-    await sut.transactionStarted({ chargerId: 'CP1', connectorNo: 1, transactionId: 8, idTag: `PP${s.sessionId.toUpperCase()}`, meterStartWh: 0, at: clockNow });
+    const { s, ref } = await aChargingSession(sut, payments, 8, 0);
     await sut.meterSampled({ chargerId: 'CP1', transactionId: 8, at: clockNow, energyWh: 4000, powerW: 11000 });
     await new ChargerRepository(db).markOffline('CP1', 'n1', clockNow);
     await sut.chargerOffline({ chargerId: 'CP1', at: clockNow });
@@ -252,11 +251,7 @@ describe('ChargingService', () => {
 
   it('bills from the last reading when a rebooted charger reports the connector free and never stops the transaction', async () => {
     const { sut, payments } = service();
-    const s = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
-    const ref = `plugpay-${s.sessionId}`;
-    payments.authorize(ref);
-    await sut.pollPendingPayments();
-    await sut.transactionStarted({ chargerId: 'CP1', connectorNo: 1, transactionId: 12, idTag: `PP${s.sessionId.toUpperCase()}`, meterStartWh: 0, at: clockNow });
+    const { s, ref } = await aChargingSession(sut, payments, 12, 0);
     await sut.meterSampled({ chargerId: 'CP1', transactionId: 12, at: clockNow, energyWh: 3000, powerW: 11000 });
     await new ChargerRepository(db).setConnectorStatus('CP1', 1, 'available', null, clockNow);
     await sut.connectorStatusChanged({ chargerId: 'CP1', connectorNo: 1, status: 'available', at: clockNow });
@@ -271,11 +266,7 @@ describe('ChargingService', () => {
 
   it('keeps charging when the StopTransaction arrives before the check', async () => {
     const { sut, payments } = service();
-    const s = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
-    const ref = `plugpay-${s.sessionId}`;
-    payments.authorize(ref);
-    await sut.pollPendingPayments();
-    await sut.transactionStarted({ chargerId: 'CP1', connectorNo: 1, transactionId: 13, idTag: `PP${s.sessionId.toUpperCase()}`, meterStartWh: 0, at: clockNow });
+    const { s, ref } = await aChargingSession(sut, payments, 13, 0);
     await sut.connectorStatusChanged({ chargerId: 'CP1', connectorNo: 1, status: 'available', at: clockNow });
     await sut.transactionStopped({ chargerId: 'CP1', transactionId: 13, meterStopWh: 4000, at: clockNow, reason: 'Reboot' });
     clockNow = new Date(clockNow.getTime() + 61_000);
