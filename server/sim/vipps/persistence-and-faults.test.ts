@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { aSandbox, anAuthorizedPayment, client, tokenFor } from './test-kit.js';
 
@@ -30,6 +32,42 @@ describe('persistence', () => {
     expect((await api2.get('/webhooks/v1/webhooks')).body.webhooks).toHaveLength(1);
     expect((await api2.get('/qr/v1/merchant-redirect/kept', { Accept: 'image/*' })).status).toBe(200);
     await b.close();
+  });
+
+  it('a restarted sandbox goes on delivering the webhooks it had not delivered, in order', async () => {
+    const file = path.join(dir, 'webhooks.json');
+    let accept = false;
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (accept) received.push(JSON.parse(body).name);
+        res.writeHead(accept ? 200 : 500).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    try {
+      const a = aSandbox({ stateFile: file, webhookRetryBaseMs: 20 });
+      const token = await tokenFor(a);
+      const api = client(a, token);
+      const reg = await api.post('/webhooks/v1/webhooks', { url, events: ['epayments.payment.created.v1', 'epayments.payment.authorized.v1'] });
+      expect(reg.status).toBe(201);
+      await anAuthorizedPayment(api);
+      await new Promise((r) => setTimeout(r, 100)); // a few failed attempts
+      await a.close();
+      expect(JSON.parse(readFileSync(file, 'utf8')).pendingWebhooks).toHaveLength(2);
+
+      accept = true;
+      const b = aSandbox({ stateFile: file, webhookRetryBaseMs: 20 });
+      await b.flushWebhooks();
+      expect(received).toEqual(['CREATED', 'AUTHORIZED']);
+      expect(b.state.pendingWebhooks).toHaveLength(0);
+      await b.close();
+    } finally {
+      receiver.close();
+    }
   });
 
   it('refuses a corrupt state file with a clear error', () => {

@@ -84,6 +84,7 @@ export function createVippsSandbox(opts: VippsSandboxOptions): VippsSandbox {
     timeoutMs: opts.webhookTimeoutMs ?? 10_000,
     reorderHoldMs: opts.webhookReorderHoldMs ?? 2000,
   });
+  dispatcher.resume();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 

@@ -97,10 +97,20 @@ export interface SandboxState {
   orders: Record<string, OrderRecord>;
   /** key `${msn}:${id}` */
   qr: Record<string, MerchantRedirectQr>;
+  /** Deliveries not yet done, in order: Vipps keeps retrying across its own restarts too. */
+  pendingWebhooks: PendingWebhook[];
+}
+
+export interface PendingWebhook {
+  id: string;
+  /** the delivery queue: `${registrationId}|${reference}` */
+  queue: string;
+  registrationId: string;
+  payload: Record<string, unknown>;
 }
 
 export function emptyState(): SandboxState {
-  return { version: 1, tokens: {}, payments: {}, idempotency: {}, webhooks: {}, orders: {}, qr: {} };
+  return { version: 1, tokens: {}, payments: {}, idempotency: {}, webhooks: {}, orders: {}, qr: {}, pendingWebhooks: [] };
 }
 
 /**

@@ -51,6 +51,7 @@ export interface DispatcherOptions {
 }
 
 interface Delivery {
+  id: string;
   registration: WebhookRegistration;
   payload: Record<string, unknown>;
 }
@@ -78,7 +79,31 @@ export class WebhookDispatcher {
       success: e.success,
     };
     for (const reg of Object.values(this.o.store.data.webhooks)) {
-      if (reg.msn === p.msn && reg.events.includes(type)) this.enqueue(`${reg.id}|${p.reference}`, { registration: reg, payload });
+      if (reg.msn !== p.msn || !reg.events.includes(type)) continue;
+      const d: Delivery = { id: randomUUID(), registration: reg, payload };
+      const queue = `${reg.id}|${p.reference}`;
+      this.o.store.data.pendingWebhooks.push({ id: d.id, queue, registrationId: reg.id, payload });
+      this.o.store.changed();
+      this.enqueue(queue, d);
+    }
+  }
+
+  /** Picks up the deliveries a previous run of the sandbox left undone, in their order. */
+  resume(): void {
+    for (const w of [...this.o.store.data.pendingWebhooks]) {
+      const registration = this.o.store.data.webhooks[w.registrationId];
+      if (registration) this.enqueue(w.queue, { id: w.id, registration, payload: w.payload });
+      else this.forget(w.id);
+    }
+  }
+
+  /** A delivery is done (delivered, given up or dropped): it no longer survives a restart. */
+  private forget(id: string): void {
+    const list = this.o.store.data.pendingWebhooks;
+    const i = list.findIndex((w) => w.id === id);
+    if (i >= 0) {
+      list.splice(i, 1);
+      this.o.store.changed();
     }
   }
 
@@ -122,6 +147,7 @@ export class WebhookDispatcher {
         if (this.o.faults.takeWebhook('drop')) {
           this.o.logger.info({ reference: d.payload.reference, name: d.payload.name }, 'sandbox webhook dropped (fault)');
           q.items.shift();
+          this.forget(d.id);
           continue;
         }
         // A failing delivery blocks the later ones of the same payment (WHD api-guide).
@@ -133,8 +159,10 @@ export class WebhookDispatcher {
           }
           await this.sleep(this.o.retryBaseMs * 2 ** (attempt - 1));
         }
-        if (!this.closed && this.o.faults.takeWebhook('duplicate')) await this.send(d);
+        if (this.closed) break; // not done: it stays pending for the next start
+        if (this.o.faults.takeWebhook('duplicate')) await this.send(d);
         q.items.shift();
+        this.forget(d.id);
       }
     } finally {
       q.running = false;
@@ -180,7 +208,7 @@ export class WebhookDispatcher {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  /** Stop delivering; pending deliveries are abandoned (they are not persisted). */
+  /** Stop delivering; pending deliveries stay in the state file and resume on the next start. */
   close(): void {
     this.closed = true;
     for (const w of [...this.wakeups]) w();
