@@ -1,14 +1,10 @@
 /** Tariffs, stations and the connector views built from them. */
+import type { StationView } from '../../src/lib/shared/api.js';
 import type { Tariff } from '../domain/tariff.js';
 import type { Queryable } from './db.js';
 
-export interface StationRecord {
-  id: string;
-  name: string;
-  address: string;
-  city: string;
-  lat: number;
-  lng: number;
+/** A station as the driver sees it, plus the tariff it charges. */
+export interface StationRecord extends StationView {
   tariffId: string;
 }
 
