@@ -117,7 +117,11 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   });
   const port = (httpServer.address() as AddressInfo).port;
   const publicUrl = config.publicUrlSet ? config.publicUrl : `http://localhost:${port}`;
-  const loopback = `http://127.0.0.1:${port}`;
+  // How this process reaches itself (embedded sandbox, its webhooks, the demo fleet): loopback,
+  // unless it listens on one particular address only.
+  const selfHost = ['0.0.0.0', '::', '127.0.0.1', 'localhost'].includes(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const loopback = `http://${selfHost}:${port}`;
+  const persistent = !config.dataDir.startsWith('memory://');
   if (pidFile) {
     mkdirSync(dirname(pidFile), { recursive: true });
     writeFileSync(pidFile, JSON.stringify({ pid: process.pid, port, url: loopback }));
@@ -127,7 +131,8 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   const sandbox = config.vipps.sandbox
     ? await createVippsSandbox({
         publicBaseUrl: `${publicUrl}/sandbox/vipps`,
-        stateFile: pidFile ? join(config.dataDir, 'vipps-sandbox.json') : undefined,
+        // Kept in DATA_DIR even with DATABASE_URL: plugpay's records and the sandbox's must agree.
+        stateFile: persistent ? join(config.dataDir, 'vipps-sandbox.json') : undefined,
         expiryMs: opts.sandboxExpiryMs ?? config.vipps.sandboxExpiryMinutes * 60_000,
         logger: logger.child({ component: 'sandbox' })
       })
@@ -277,7 +282,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       }));
     }
     fleet = createChargerFleet({
-      url: `ws://127.0.0.1:${port}/ocpp`,
+      url: `ws://${selfHost}:${port}/ocpp`,
       timeScale: opts.simTimeScale ?? 1,
       logger: logger.child({ component: 'sim' }),
       chargers: chargerConfigs
