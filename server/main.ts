@@ -17,7 +17,8 @@ import { createOcppGateway, type OcppGateway } from './chargers/gateway.js';
 import { createRedisRelay } from './chargers/redis-relay.js';
 import type { ChargerCommands } from './chargers/port.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createApi, createWebhookRoutes, operatorAllowed, sessionCookieName } from './http/app.js';
+import { createApi, createWebhookRoutes, sessionCookieName } from './http/app.js';
+import { operatorAllowed } from './sessions/operator-access.js';
 import { OutboxWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './log.js';
 import { VippsClient } from './payments/vipps/client.js';
@@ -47,9 +48,6 @@ export interface StartOptions {
   pages?: boolean;
   /** Which demo chargers the simulated fleet runs (default: all of them). */
   demoChargers?: DemoCharger[];
-  /** Simulated seconds per real second for the demo fleet. */
-  simTimeScale?: number;
-  sandboxExpiryMs?: number;
 }
 
 export interface Plugpay {
@@ -133,20 +131,11 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
         publicBaseUrl: `${publicUrl}/sandbox/vipps`,
         // Kept in DATA_DIR even with DATABASE_URL: plugpay's records and the sandbox's must agree.
         stateFile: persistent ? join(config.dataDir, 'vipps-sandbox.json') : undefined,
-        expiryMs: opts.sandboxExpiryMs ?? config.vipps.sandboxExpiryMinutes * 60_000,
+        expiryMs: config.vipps.sandboxExpiryMinutes * 60_000,
         logger: logger.child({ component: 'sandbox' })
       })
     : undefined;
-  const vipps = new VippsClient({
-    baseUrl: sandbox ? `${loopback}/sandbox/vipps` : config.vipps.baseUrl,
-    clientId: config.vipps.clientId,
-    clientSecret: config.vipps.clientSecret,
-    subscriptionKey: config.vipps.subscriptionKey,
-    merchantSerialNumber: config.vipps.merchantSerialNumber,
-    systemName: config.vipps.systemName,
-    systemVersion: config.vipps.systemVersion,
-    logger
-  });
+  const vipps = new VippsClient({ ...config.vipps, baseUrl: sandbox ? `${loopback}/sandbox/vipps` : config.vipps.baseUrl, logger });
   const payments = new VippsPayments({ epayment: vipps.epayment, orderManagement: vipps.orderManagement, webhooks: vipps.webhooks });
 
   // --- services and the charger gateway (each needs the other: commands are forwarded)
@@ -200,7 +189,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
 
   // --- HTTP
   const app = new Hono();
-  app.route('/api', createApi({ charging, chargerAdmin: new ChargerAdmin({ db, logger }), webhooks: intake, logger, operatorToken: config.operatorToken, ready: () => ready }));
+  app.route('/api', createApi({ charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready }));
   app.route('/webhooks', createWebhookRoutes({ webhooks: intake, logger }));
   if (sandbox) app.route('/sandbox/vipps', sandbox.app);
   const honoListener = getRequestListener(app.fetch);
@@ -283,7 +272,6 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     }
     fleet = createChargerFleet({
       url: `ws://${selfHost}:${port}/ocpp`,
-      timeScale: opts.simTimeScale ?? 1,
       logger: logger.child({ component: 'sim' }),
       chargers: chargerConfigs
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { divRoundHalfUp, formatNok, MoneyError, parseKroner, splitVat } from './money.js';
+import { divRoundHalfUp, MoneyError, splitVat } from './money.js';
 
 describe('divRoundHalfUp', () => {
   it.each([
@@ -31,20 +31,4 @@ describe('splitVat', () => {
     expect(r.netOre + r.vatOre).toBe(gross);
   });
   it('refuses an impossible rate', () => expect(() => splitVat(100, 10001)).toThrow(MoneyError));
-});
-
-describe('formatting and parsing', () => {
-  it('formats øre as kroner', () => {
-    expect(formatNok(21614)).toBe('kr\u00a0216,14');
-    expect(formatNok(123456789)).toBe('kr\u00a01\u00a0234\u00a0567,89');
-    expect(formatNok(5)).toBe('kr\u00a00,05');
-  });
-  it.each([
-    ['350', 35000],
-    ['350,5', 35050],
-    ['12.34', 1234],
-    ['abc', null],
-    ['-5', null],
-    ['1,234', null]
-  ])('parses %s', (text, ore) => expect(parseKroner(text)).toBe(ore));
 });

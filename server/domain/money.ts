@@ -43,21 +43,3 @@ export function splitVat(grossOre: Ore, rateBp: number): { netOre: Ore; vatOre: 
   const vatOre = divRoundHalfUp(grossOre * rateBp, 10000 + rateBp);
   return { netOre: grossOre - vatOre, vatOre };
 }
-
-/** "kr 216,14" style, for people; never parsed back. */
-export function formatNok(ore: Ore): string {
-  assertOre(ore);
-  const sign = ore < 0 ? '-' : '';
-  const abs = Math.abs(ore);
-  const kr = Math.floor(abs / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
-  return `${sign}kr\u00a0${kr},${String(abs % 100).padStart(2, '0')}`;
-}
-
-/** Parses whole kroner typed by a person ("350", "350,50") into øre, or null if it is not money. */
-export function parseKroner(text: string): Ore | null {
-  const m = /^\s*(\d{1,7})(?:[.,](\d{1,2}))?\s*$/.exec(text);
-  if (!m) return null;
-  return Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
-}

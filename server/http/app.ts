@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { VippsWebhookIntake } from '../payments/webhook-intake.js';
 import { ServiceError, type ChargingService } from '../sessions/charging-service.js';
 import type { ChargerAdmin } from '../sessions/charger-admin.js';
+import { operatorAllowed } from '../sessions/operator-access.js';
 import { parseJson, problem } from './problem.js';
 
 export const sessionCookieName = (sessionId: string) => `pp_s_${sessionId}`;
@@ -18,7 +19,6 @@ export const sessionCookieName = (sessionId: string) => `pp_s_${sessionId}`;
 export interface HttpDeps {
   charging: ChargingService;
   chargerAdmin: ChargerAdmin;
-  webhooks: VippsWebhookIntake;
   logger: Logger;
   operatorToken?: string;
   /** Set when this node is ready to serve (migrations done, adapters up). */
@@ -36,11 +36,6 @@ function sessionToken(c: Parameters<typeof getCookie>[0], sessionId: string): st
   const auth = c.req.header('authorization');
   if (auth?.startsWith('Bearer ')) return auth.slice(7);
   return c.req.query('t') ?? getCookie(c, sessionCookieName(sessionId));
-}
-
-export function operatorAllowed(given: string | undefined, configured: string | undefined): boolean {
-  // With no OPERATOR_TOKEN configured (demo mode) the console is open; README says so.
-  return configured === undefined || given === configured;
 }
 
 export function createApi(deps: HttpDeps): Hono {
@@ -122,7 +117,7 @@ export function createApi(deps: HttpDeps): Hono {
 }
 
 /** POST /webhooks/vipps: the raw body is needed for the signature, so it is read as bytes. */
-export function createWebhookRoutes(deps: Pick<HttpDeps, 'webhooks' | 'logger'>): Hono {
+export function createWebhookRoutes(deps: { webhooks: VippsWebhookIntake; logger: Logger }): Hono {
   const app = new Hono();
   app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => problem(c, 413, 'Too large', 'Webhook bodies are small.') }));
   app.post('/vipps', async (c) => {

@@ -16,7 +16,7 @@ import {
 } from '../../src/lib/shared/api.js';
 import type { Logger } from '../log.js';
 import { ServiceError, type ChangeNotifier, type ChargingService } from '../sessions/charging-service.js';
-import { operatorAllowed } from '../http/app.js';
+import { operatorAllowed } from '../sessions/operator-access.js';
 
 export interface RealtimeOptions {
   httpServer: HttpServer;

@@ -293,6 +293,22 @@ describe('ChargingService', () => {
     expect((await sut.sessionView(second.sessionId, second.token)).state).toBe('awaiting_payment');
   });
 
+  it('releases a payment authorized after its release already ran', async () => {
+    const { sut, payments } = service();
+    const first = await sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    const ref = `plugpay-${first.sessionId}`;
+    clockNow = new Date(clockNow.getTime() + 121_000);
+    await sut.startSession({ connectorId: 'CP1-1', amountOre: 20000 }); // abandons the first
+    await drain(sut); // its release runs: the pending payment is cancelled
+    expect(payments.payments.get(ref)?.status).toBe('terminated');
+    // The cancel raced the driver's approval (Vipps cannot cancel mid-authorization).
+    payments.authorize(ref);
+    await sut.onPaymentNotification(webhook(ref, 'AUTHORIZED'));
+    await drain(sut);
+    expect(payments.payments.get(ref)).toMatchObject({ capturedOre: 0, cancelledOre: 35000 });
+    expect(payments.count('capture')).toBe(0);
+  });
+
   it('refuses bad input without changing anything', async () => {
     const { sut, payments } = service();
     await expect(sut.startSession({ connectorId: 'nope', amountOre: 35000 })).rejects.toMatchObject({ status: 404 });

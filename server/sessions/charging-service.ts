@@ -13,6 +13,7 @@ import { isLive, runningCost, transition, usageOf, type SessionCommand, type Ses
 import type { Logger } from '../log.js';
 import type { PaymentNotification, PaymentPort, ReservationSnapshot } from '../payments/port.js';
 import type { Db, Queryable } from '../store/db.js';
+import { NotificationRepository } from '../store/notification-repository.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
 import { SessionRepository, type SessionRecord } from '../store/session-repository.js';
 import { StationRepository, type ConnectorRecord } from '../store/station-repository.js';
@@ -67,6 +68,7 @@ export class ChargingService implements ChargerListener {
   private readonly sessions = new SessionRepository();
   private readonly stations = new StationRepository();
   private readonly outbox = new OutboxRepository();
+  private readonly notifications = new NotificationRepository();
   private readonly clock: Clock;
   private readonly ids: Ids;
 
@@ -225,10 +227,9 @@ export class ChargingService implements ChargerListener {
     const token = this.ids.sessionToken();
     const reference = `plugpay-${id}`;
     let superseded: SessionRecord | undefined;
-    const created = await this.deps.db.transaction(async (tx) => {
+    const { c } = await this.deps.db.transaction(async (tx) => {
       // Lock the connector row: two drivers scanning at once cannot both reserve it.
-      const locked = await tx.query('select id from connectors where id = $1 for update', [input.connectorId]);
-      if (locked.rows.length === 0) throw new ServiceError(404, 'No such connector.');
+      if (!(await this.stations.lockConnector(tx, input.connectorId))) throw new ServiceError(404, 'No such connector.');
       const c = (await this.stations.connector(tx, input.connectorId))!;
       let live = await this.sessions.liveOnConnector(tx, input.connectorId);
       if (live && this.abandoned(live)) {
@@ -240,7 +241,7 @@ export class ChargingService implements ChargerListener {
       }
       const a = this.availability(c, live);
       if (!a.available) throw new ServiceError(409, a.reason ?? 'The connector is not available.');
-      return this.sessions.insert(tx, {
+      const session = await this.sessions.insert(tx, {
         id,
         tokenHash: hashToken(token),
         connectorId: c.id,
@@ -255,12 +256,12 @@ export class ChargingService implements ChargerListener {
         powerW: 0,
         createdAt: this.clock.now()
       });
+      return { session, c };
     });
     if (superseded) {
       this.wakeWorker();
       await this.publish(superseded);
     }
-    const c = (await this.stations.connector(this.deps.db, created.connectorId))!;
     const time = new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', hour: '2-digit', minute: '2-digit' }).format(this.clock.now());
     const description = `${c.station!.name}, connector ${c.connectorNo}, ${time}`.slice(0, 100);
     try {
@@ -314,11 +315,8 @@ export class ChargingService implements ChargerListener {
       this.deps.logger.warn({ reference: n.reference, name: n.name }, 'webhook for an unknown payment');
       return;
     }
-    const fresh = await this.deps.db.query(
-      `insert into payment_notifications (reference, name, psp_reference) values ($1, $2, $3) on conflict do nothing returning reference`,
-      [n.reference, n.name, n.pspReference]
-    );
-    if (fresh.rows.length === 0 || !n.success) return;
+    const fresh = await this.notifications.recordOnce(this.deps.db, n);
+    if (!fresh || !n.success) return;
     const status = ({ AUTHORIZED: 'authorized', ABORTED: 'rejected', EXPIRED: 'expired', TERMINATED: 'terminated' } as const)[
       n.name as 'AUTHORIZED'
     ];
@@ -382,11 +380,11 @@ export class ChargingService implements ChargerListener {
   private async enqueue(tx: Queryable, s: SessionRecord, c: SessionCommand): Promise<void> {
     const ref = s.paymentReference;
     switch (c.type) {
+      // One settle job per payment. Settling reads the payment's state at Vipps before it
+      // captures or cancels, so running it again (a late authorization after a release) is safe.
       case 'settle':
-        await this.outbox.enqueue(tx, { kind: 'settle', sessionId: s.id, idempotencyKey: `${ref}-settle`, payload: { captureOre: c.captureOre } });
-        return;
       case 'release':
-        await this.outbox.enqueue(tx, { kind: 'settle', sessionId: s.id, idempotencyKey: `${ref}-settle`, payload: { captureOre: 0 } });
+        await this.settleJob(tx, s, c.type === 'settle' ? c.captureOre : 0);
         return;
       case 'schedule-start-timeout':
         await this.outbox.enqueue(tx, {
@@ -399,6 +397,10 @@ export class ChargingService implements ChargerListener {
       default:
         return; // charger commands run after the commit
     }
+  }
+
+  private async settleJob(db: Queryable, s: SessionRecord, captureOre: number): Promise<void> {
+    await this.outbox.enqueue(db, { kind: 'settle', sessionId: s.id, idempotencyKey: `${s.paymentReference}-settle`, payload: { captureOre }, rearm: true });
   }
 
   private async runChargerCommand(s: SessionRecord, c: SessionCommand): Promise<void> {
@@ -466,8 +468,7 @@ export class ChargingService implements ChargerListener {
         if (s.state === 'starting') await this.apply(s.id, { type: 'start-rejected', why: 'timeout' });
         return;
       case 'offline-check': {
-        const online = await this.deps.db.query<{ online: boolean }>('select online from chargers where id = $1', [s.chargerId]);
-        if (online.rows[0]?.online) return; // it came back in time
+        if (await this.stations.chargerOnline(this.deps.db, s.chargerId)) return; // it came back in time
         const at = new Date(String(job.payload.offlineAt));
         await this.apply(s.id, { type: 'charger-lost', at });
         return;
@@ -529,16 +530,10 @@ export class ChargingService implements ChargerListener {
     const open = await this.sessions.inStates(this.deps.db, ['finalizing', 'failed', 'starting', 'charging', 'stopping']);
     for (const s of open) {
       if (s.state === 'finalizing' || (s.state === 'failed' && s.authorizedOre !== undefined && s.captureOre === undefined)) {
-        await this.outbox.enqueue(this.deps.db, {
-          kind: 'settle',
-          sessionId: s.id,
-          idempotencyKey: `${s.paymentReference}-settle`,
-          payload: { captureOre: s.state === 'finalizing' ? (s.captureOre ?? 0) : 0 }
-        });
+        await this.settleJob(this.deps.db, s, s.state === 'finalizing' ? (s.captureOre ?? 0) : 0);
       }
       if (s.state === 'charging' || s.state === 'stopping') {
-        const online = await this.deps.db.query<{ online: boolean }>('select online from chargers where id = $1', [s.chargerId]);
-        if (!online.rows[0]?.online) await this.scheduleOfflineCheck(s, this.clock.now());
+        if (!(await this.stations.chargerOnline(this.deps.db, s.chargerId))) await this.scheduleOfflineCheck(s, this.clock.now());
       }
     }
     await this.pollPendingPayments();
@@ -644,11 +639,12 @@ export class ChargingService implements ChargerListener {
     return c ? `${this.deps.settings.publicUrl}/c/${encodeURIComponent(c.id)}` : null;
   }
 
-  async operatorStations(): Promise<OperatorStationView[]> {
+  /** Every station with its chargers, connectors and live sessions; or just one station. */
+  async operatorStations(stationId?: string): Promise<OperatorStationView[]> {
     const db = this.deps.db;
     const [stations, connectors, live] = await Promise.all([
-      this.stations.stations(db),
-      this.stations.connectors(db),
+      this.stations.stations(db, stationId),
+      this.stations.connectors(db, { stationId }),
       this.sessions.inStates(db, ['awaiting_payment', 'starting', 'charging', 'stopping'])
     ]);
     const now = this.clock.now();
@@ -672,7 +668,8 @@ export class ChargingService implements ChargerListener {
     });
   }
 
+  /** One station, for the operators' live map (called for each station that changed). */
   async operatorStation(stationId: string): Promise<OperatorStationView | undefined> {
-    return (await this.operatorStations()).find((s) => s.id === stationId);
+    return (await this.operatorStations(stationId))[0];
   }
 }

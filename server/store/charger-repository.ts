@@ -51,7 +51,6 @@ export interface ChargeTransactionRecord {
   chargerId: string;
   connectorNo: number;
   idTag: string;
-  sessionId: string | null;
   meterStartWh: number;
   startedAt: Date;
   meterStopWh: number | null;
@@ -105,7 +104,7 @@ export class ChargerInUseError extends Error {
 type Row = Record<string, unknown>;
 
 const chargerColumns = `id, station_id, vendor, model, serial_number, firmware_version, online, node_id, last_seen, booted_at, created_at`;
-const txColumns = `id, charger_id, connector_no, id_tag, session_id, meter_start_wh, started_at, meter_stop_wh, stopped_at,
+const txColumns = `id, charger_id, connector_no, id_tag, meter_start_wh, started_at, meter_stop_wh, stopped_at,
   stop_reason, last_energy_wh, last_power_w, last_soc, last_sample_at`;
 
 function toDate(v: unknown): Date | null {
@@ -148,7 +147,6 @@ function toTransaction(r: Row): ChargeTransactionRecord {
     chargerId: r.charger_id as string,
     connectorNo: r.connector_no as number,
     idTag: r.id_tag as string,
-    sessionId: (r.session_id as string | null) ?? null,
     meterStartWh: r.meter_start_wh as number,
     startedAt: toDate(r.started_at) as Date,
     meterStopWh: (r.meter_stop_wh as number | null) ?? null,

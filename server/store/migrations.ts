@@ -176,6 +176,14 @@ alter table outbox add column locked_by text;
 alter table charging_sessions add column idle_seconds int not null default 0;
 alter table charging_sessions add column idle_since timestamptz;
 `
+  },
+  {
+    id: '005-drop-transaction-session-link',
+    sql: `
+-- A session names its transaction (charging_sessions.transaction_id); the reverse link was never used.
+drop index charge_transactions_session;
+alter table charge_transactions drop column session_id;
+`
   }
 ];
 

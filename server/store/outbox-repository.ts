@@ -26,15 +26,24 @@ const fromRow = (r: Row): OutboxJob => ({
 });
 
 export class OutboxRepository {
-  /** Adds a job; a job with the same key is kept as it is (enqueueing twice is harmless). */
+  /**
+   * Adds a job; a pending job with the same key is kept as it is (enqueueing twice is harmless).
+   * With `rearm`, a job with that key that already ran (or was given up) runs again: for jobs
+   * that read the outside world's state before acting, such as settling a payment.
+   */
   async enqueue(
     db: Queryable,
-    job: { kind: string; sessionId?: string; idempotencyKey: string; payload?: Record<string, unknown>; runAt?: Date }
+    job: { kind: string; sessionId?: string; idempotencyKey: string; payload?: Record<string, unknown>; runAt?: Date; rearm?: boolean }
   ): Promise<void> {
+    const onConflict = job.rearm
+      ? `do update set payload = excluded.payload, next_attempt_at = excluded.next_attempt_at, attempts = 0,
+           done_at = null, failed_at = null, locked_until = null, locked_by = null, last_error = null
+         where outbox.done_at is not null or outbox.failed_at is not null`
+      : 'do nothing';
     await db.query(
       `insert into outbox (kind, session_id, idempotency_key, payload, next_attempt_at)
        values ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
-       on conflict (idempotency_key) do nothing`,
+       on conflict (idempotency_key) ${onConflict}`,
       [job.kind, job.sessionId ?? null, job.idempotencyKey, JSON.stringify(job.payload ?? {}), job.runAt ?? null]
     );
   }
@@ -89,10 +98,5 @@ export class OutboxRepository {
       sessionId ? [sessionId] : []
     );
     return rows.map(fromRow);
-  }
-
-  async forSession(db: Queryable, sessionId: string): Promise<Array<OutboxJob & { done: boolean; failed: boolean }>> {
-    const { rows } = await db.query(`select * from outbox where session_id = $1 order by id`, [sessionId]);
-    return rows.map((r: Row) => ({ ...fromRow(r), done: r.done_at != null, failed: r.failed_at != null }));
   }
 }

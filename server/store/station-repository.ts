@@ -1,6 +1,6 @@
 /** Tariffs, stations and the connector views built from them. */
 import type { StationView } from '../../src/lib/shared/api.js';
-import type { Tariff } from '../domain/tariff.js';
+import { validateTariff, type Tariff } from '../domain/tariff.js';
 import type { Queryable } from './db.js';
 
 /** A station as the driver sees it, plus the tariff it charges. */
@@ -66,6 +66,7 @@ function connectorFromRow(r: Row): ConnectorRecord {
 
 export class StationRepository {
   async upsertTariff(db: Queryable, t: Tariff): Promise<void> {
+    validateTariff(t);
     await db.query(
       `insert into tariffs (id, currency, price_per_kwh_ore, start_fee_ore, per_minute_ore, idle_fee_per_minute_ore, idle_grace_minutes, vat_rate_bp)
        values ($1,$2,$3,$4,$5,$6,$7,$8)
@@ -85,8 +86,10 @@ export class StationRepository {
     );
   }
 
-  async stations(db: Queryable): Promise<StationRecord[]> {
-    const { rows } = await db.query(`select * from stations order by city, name`);
+  async stations(db: Queryable, stationId?: string): Promise<StationRecord[]> {
+    const { rows } = stationId
+      ? await db.query(`select * from stations where id = $1`, [stationId])
+      : await db.query(`select * from stations order by city, name`);
     return rows.map((r: Row) => ({ id: r.id, name: r.name, address: r.address, city: r.city, lat: Number(r.lat), lng: Number(r.lng), tariffId: r.tariff_id }));
   }
 
@@ -107,7 +110,14 @@ export class StationRepository {
     return rows.map(connectorFromRow);
   }
 
-  async setChargerStation(db: Queryable, chargerId: string, stationId: string): Promise<void> {
-    await db.query(`update chargers set station_id = $2 where id = $1`, [chargerId, stationId]);
+  /** Locks a connector's row for the rest of the transaction; false when there is no such connector. */
+  async lockConnector(tx: Queryable, id: string): Promise<boolean> {
+    const { rows } = await tx.query('select id from connectors where id = $1 for update', [id]);
+    return rows.length > 0;
+  }
+
+  async chargerOnline(db: Queryable, chargerId: string): Promise<boolean> {
+    const { rows } = await db.query<{ online: boolean }>('select online from chargers where id = $1', [chargerId]);
+    return rows[0]?.online === true;
   }
 }

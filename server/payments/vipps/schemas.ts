@@ -200,16 +200,7 @@ export const forceApproveRequest = z.strictObject({ customer: customer.optional(
 export type ForceApproveRequest = z.infer<typeof forceApproveRequest>;
 
 /** `WebhookEvent`: the body of an `epayments.payment.*.v1` delivery. */
-export const webhookEvent = z.object({
-  msn: z.string(),
-  reference: z.string(),
-  pspReference: z.string(),
-  name: paymentEventName,
-  amount,
-  timestamp: z.string(),
-  idempotencyKey: z.string().nullable().optional(),
-  success: z.boolean()
-});
+export const webhookEvent = paymentEvent.extend({ msn: z.string() });
 
 // ─── Webhooks v1 (webhooks-v1.yaml) ────────────────────────────────────────────────────────────
 
