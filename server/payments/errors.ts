@@ -10,10 +10,15 @@ export class PaymentProviderError extends Error {
   /** The provider's code, e.g. Vipps "6090", when there is one. */
   readonly code: string | undefined;
   readonly status: number | undefined;
+  /**
+   * The provider asked not to be called again for this long (a rate limit's `Retry-After`). A caller
+   * that schedules a retry must not schedule it sooner.
+   */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     message: string,
-    init: { operation: string; reference?: string; retryable: boolean; code?: string; status?: number; cause?: unknown }
+    init: { operation: string; reference?: string; retryable: boolean; code?: string; status?: number; retryAfterMs?: number; cause?: unknown }
   ) {
     super(message, { cause: init.cause });
     this.name = 'PaymentProviderError';
@@ -22,5 +27,6 @@ export class PaymentProviderError extends Error {
     this.retryable = init.retryable;
     this.code = init.code;
     this.status = init.status;
+    this.retryAfterMs = init.retryAfterMs;
   }
 }

@@ -97,6 +97,14 @@ describe('VippsPayments', () => {
     expect(err.cause).toMatchObject({ name: 'VippsError', code: '6090' });
   });
 
+  it('passes a rate limit\'s Retry-After on, so the job retries no sooner than Vipps asked', async () => {
+    const { sut, calls } = payments([json(429, {}, { 'retry-after': '600' }), json(200, aPayment('AUTHORIZED'))]);
+    const err = await sut.capture(REF, 21614, `${REF}-capture`).catch((e) => e);
+    expect(err).toBeInstanceOf(PaymentProviderError);
+    expect(err).toMatchObject({ operation: 'capture', status: 429, retryable: true, retryAfterMs: 600_000 });
+    expect(calls).toHaveLength(2); // the token, then one capture: no second capture inside the minute
+  });
+
   const receipt: Receipt = {
     lines: [
       { id: 'energy', name: 'Energy 23.418 kWh', totalOre: 20000, netOre: 16000, vatOre: 4000, vatRateBp: 2500, quantity: '23.418', unit: 'KWH', unitPriceOre: 854 },

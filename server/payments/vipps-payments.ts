@@ -152,6 +152,7 @@ export class VippsPayments implements PaymentPort {
         retryable: v?.retryable ?? false,
         code: v?.code,
         status: v?.status,
+        retryAfterMs: v?.retryAfterMs,
         cause
       });
     }

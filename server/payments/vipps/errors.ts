@@ -17,6 +17,11 @@ export interface VippsErrorInit {
   detail?: string;
   /** Raw parsed body of an error response, for logging where the error is handled. */
   body?: unknown;
+  /**
+   * How long Vipps asked us to wait before trying again (its `Retry-After`, RFC 9110 §10.2.3), when
+   * the answer carried one. A caller that retries later (an outbox job) must not retry sooner.
+   */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -28,6 +33,7 @@ export class VippsError extends Error {
   readonly title: string | undefined;
   readonly detail: string | undefined;
   readonly body: unknown;
+  readonly retryAfterMs: number | undefined;
 
   constructor(init: VippsErrorInit) {
     const head = [init.operation, init.status, init.code].filter((p) => p !== undefined).join(' ');
@@ -41,6 +47,7 @@ export class VippsError extends Error {
     this.title = init.title;
     this.detail = init.detail;
     this.body = init.body;
+    this.retryAfterMs = init.retryAfterMs;
   }
 
   /** True when the same call (same key, same body) may succeed later: network, timeout, 5xx, 429. */

@@ -94,6 +94,54 @@ describe('VippsHttp request core', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it.each([
+    ['seconds', '3600', 3_600_000],
+    ['an HTTP date', 'Wed, 01 May 2024 14:00:00 GMT', 7_200_000]
+  ])('hands a long Retry-After (%s) back to the caller as retryAfterMs, without sleeping', async (_kind, value, ms) => {
+    const { http, calls, sleeps } = core([json(429, {}, { 'retry-after': value }), json(200, { ok: true })]);
+    const err = await http.request(capture).catch((e) => e);
+    expect(err).toBeInstanceOf(VippsError);
+    expect(err).toMatchObject({ status: 429, retryable: true, retryAfterMs: ms });
+    expect(sleeps).toEqual([]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('does not wait longer inline, in total, than maxRetryAfterMs', async () => {
+    // Each wait is allowed on its own; together they would hold the caller (an outbox job with a
+    // 60 s lease) for longer than it is willing to wait.
+    const { http, calls, sleeps } = core(
+      [json(503, {}, { 'retry-after': '40' }), json(503, {}, { 'retry-after': '40' }), json(200, { ok: true })],
+      { retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 60_000 } }
+    );
+    const err = await http.request(capture).catch((e) => e);
+    expect(err).toMatchObject({ status: 503, retryAfterMs: 40_000 });
+    expect(sleeps).toEqual([40_000]);
+    expect(calls.map((c) => c.headers['idempotency-key'])).toEqual(['ev-session-1-capture', 'ev-session-1-capture']);
+  });
+
+  it('keeps the default inline limit when a caller passes retry options without one', async () => {
+    const { http, sleeps } = core([json(429, {}, { 'retry-after': '3600' }), json(200, { ok: true })], {
+      retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: undefined }
+    });
+    await expect(http.request(capture)).rejects.toMatchObject({ status: 429, retryAfterMs: 3_600_000 });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('reports the Retry-After of the last attempt when the attempts run out', async () => {
+    const { http, calls } = core([json(429, {}, { 'retry-after': '2' }), json(429, {}, { 'retry-after': '5' })], {
+      retry: { attempts: 2, baseDelayMs: 100, maxDelayMs: 1000 }
+    });
+    await expect(http.request(capture)).rejects.toMatchObject({ status: 429, retryAfterMs: 5000 });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('leaves retryAfterMs unset when Vipps sent no Retry-After', async () => {
+    const { http } = core([json(503, {})], { retry: { attempts: 1, baseDelayMs: 100, maxDelayMs: 1000 } });
+    const err = await http.request(capture).catch((e) => e);
+    expect(err.status).toBe(503);
+    expect(err.retryAfterMs).toBeUndefined();
+  });
+
   it('retries network errors for keyed calls, keeping the key, and wraps the cause', async () => {
     const boom = new TypeError('fetch failed');
     const { http, calls } = core([boom, json(200, { ok: true })]);

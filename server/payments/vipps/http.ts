@@ -15,7 +15,11 @@ export interface RetryOptions {
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  /** A `Retry-After` longer than this ends the retries instead of blocking a worker (default 60 s). */
+  /**
+   * The most one call waits inline, in total, for the waits Vipps asks for with `Retry-After`. A
+   * wait that would go past it ends the retries: the error carries `retryAfterMs` instead, so the
+   * caller (an outbox job holding a lease) retries later rather than blocking a worker (default 60 s).
+   */
   maxRetryAfterMs?: number;
 }
 
@@ -122,7 +126,10 @@ export class VippsHttp {
     this.sleep = opts.sleep ?? sleepReal;
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
-    this.retry = { ...DEFAULT_RETRY, ...opts.retry } as Required<RetryOptions>;
+    // Options left undefined keep their default: spreading `{ maxRetryAfterMs: undefined }` over the
+    // defaults would otherwise switch the Retry-After limit off and let a worker sleep for an hour.
+    const given = Object.fromEntries(Object.entries(opts.retry ?? {}).filter(([, v]) => v !== undefined));
+    this.retry = { ...DEFAULT_RETRY, ...given } as Required<RetryOptions>;
     if (!Number.isInteger(this.retry.attempts) || this.retry.attempts < 1) throw new Error('retry.attempts must be an integer ≥ 1');
     this.timeoutMs = opts.timeoutMs ?? 15_000;
   }
@@ -156,6 +163,8 @@ export class VippsHttp {
     const mayRetryUnknownOutcome = idempotent || spec.idempotencyKey !== undefined;
     const auth = spec.auth ?? true;
     let reauthenticated = false;
+    // Time spent waiting because Vipps said so; bounded by maxRetryAfterMs across the whole call.
+    let waitedForVippsMs = 0;
 
     for (let attempt = 1; ; attempt++) {
       const token = auth ? await this.token(spec.operation) : undefined;
@@ -196,8 +205,14 @@ export class VippsHttp {
       // have been half-done and is repeated only when a key or the method makes that harmless.
       const retryable = response.status === 429 || (response.status >= 500 && mayRetryUnknownOutcome);
       if (!retryable || attempt >= this.retry.attempts) throw error;
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.now());
-      if (retryAfter !== undefined && retryAfter > this.retry.maxRetryAfterMs) throw error;
+      // Vipps answers 429 with a Retry-After when a rate limit is hit (ePayment: 5/min per reference
+      // for create, capture, cancel and refund; API-NOTES §4, §6 "Rate limits"). Asking again sooner
+      // only meets the same limit, so a wait we will not sit through inline goes back to the caller.
+      const retryAfter = error.retryAfterMs;
+      if (retryAfter !== undefined) {
+        if (waitedForVippsMs + retryAfter > this.retry.maxRetryAfterMs) throw error;
+        waitedForVippsMs += retryAfter;
+      }
       await this.sleep(retryAfter ?? this.backoff(attempt));
     }
   }
@@ -279,6 +294,7 @@ export class VippsHttp {
     } catch {
       // Gateways answer some failures in HTML or plain text; keep the text as the detail.
     }
-    return new VippsError({ operation, status: response.status, ...describeErrorBody(body), body });
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
+    return new VippsError({ operation, status: response.status, ...describeErrorBody(body), body, retryAfterMs });
   }
 }
