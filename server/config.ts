@@ -2,7 +2,10 @@
  * Every setting plugpay reads from the environment, validated once at start.
  * The README's configuration table lists the same names; keep the two together.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 const bool = z
@@ -11,6 +14,8 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().positive();
 const ore = z.coerce.number().int().positive();
+/** Shorter than 32 characters is too little to derive a 256-bit key from. */
+const SECRET_MIN_LENGTH = 32;
 
 /** The sandbox's own test credentials, used when no Vipps credentials are configured. */
 export const SANDBOX_CREDENTIALS = {
@@ -61,7 +66,8 @@ const schema = z
       .regex(/^\d+(,\d+)*$/, 'comma-separated øre amounts, e.g. 20000,35000,50000')
       .default('20000,35000,50000'),
     TERMS_URL: z.string().min(1).default('/terms'),
-    OPERATOR_TOKEN: z.string().min(8).optional()
+    OPERATOR_TOKEN: z.string().min(8).optional(),
+    PLUGPAY_SECRET: z.string().min(SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`).optional()
   })
   .superRefine((c, ctx) => {
     const creds = [c.VIPPS_CLIENT_ID, c.VIPPS_CLIENT_SECRET, c.VIPPS_SUBSCRIPTION_KEY, c.VIPPS_MSN];
@@ -78,6 +84,14 @@ const schema = z
         code: 'custom',
         path: ['OPERATOR_TOKEN'],
         message: 'is required with real Vipps credentials: the operator console must not be open to everyone'
+      });
+    }
+    if (c.VIPPS_BASE_URL && !c.PLUGPAY_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PLUGPAY_SECRET'],
+        message:
+          'is required with real Vipps credentials: it keeps the webhook secret encrypted in the database and signs receipt links, and every node needs the same one'
       });
     }
     if (c.RESERVE_MIN_ORE > c.RESERVE_MAX_ORE) {
@@ -119,6 +133,12 @@ export interface Config {
   reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
   termsUrl: string;
   operatorToken?: string;
+  /**
+   * The server secret (PLUGPAY_SECRET, or in demo mode one generated into DATA_DIR). Keys are
+   * derived from it for what must not be recoverable from a copy of the database: the sealed
+   * webhook secret and receipt-link tokens. It is never stored in the database.
+   */
+  secret: Buffer;
 }
 
 export class ConfigError extends Error {
@@ -128,8 +148,13 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where demo mode finds its server secret when PLUGPAY_SECRET is unset; tests replace it. */
+export interface ConfigIo {
+  demoSecret(dataDir: string): Buffer;
+}
+
 /** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env, io: ConfigIo = { demoSecret }): Config {
   // Empty strings mean "not set", as they do in most shells and .env files.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
@@ -176,6 +201,43 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     reserve: { defaultOre: c.RESERVE_DEFAULT_ORE, minOre: c.RESERVE_MIN_ORE, maxOre: c.RESERVE_MAX_ORE, presetsOre: presets },
     termsUrl: c.TERMS_URL,
-    operatorToken: c.OPERATOR_TOKEN
+    operatorToken: c.OPERATOR_TOKEN,
+    // Real Vipps always has PLUGPAY_SECRET (the schema requires it); only demo mode makes one up.
+    secret: c.PLUGPAY_SECRET !== undefined ? Buffer.from(c.PLUGPAY_SECRET, 'utf8') : io.demoSecret(c.DATA_DIR)
   };
+}
+
+/** One per process, for stores that live in memory and so outlive no restart either. */
+let processSecret: Buffer | undefined;
+
+/**
+ * Demo mode's server secret when PLUGPAY_SECRET is unset: generated once into
+ * `<DATA_DIR>/secret.key` (mode 0600) and read from there on every later start, so sealed values
+ * and receipt links survive restarts. Its text works as a PLUGPAY_SECRET, too. An in-memory
+ * DATA_DIR (`memory://…`, tests) gets a random secret per process instead.
+ */
+export function demoSecret(dataDir: string): Buffer {
+  if (dataDir.startsWith('memory://')) return (processSecret ??= Buffer.from(randomBytes(32).toString('base64url'), 'utf8'));
+  const file = join(dataDir, 'secret.key');
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    // 'wx' creates the file only if it is not there yet: of two processes starting at once, one
+    // writes and the other reads what it wrote.
+    writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new ConfigError([`PLUGPAY_SECRET: cannot create ${file}: ${(err as Error).message}`]);
+  }
+  let text: string;
+  try {
+    // Like ssh with its keys: a secret others can read is no secret, so refuse rather than use it.
+    if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
+      throw new ConfigError([`PLUGPAY_SECRET: ${file} can be read by other users; chmod 600 it`]);
+    }
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError([`PLUGPAY_SECRET: cannot read ${file}: ${(err as Error).message}`]);
+  }
+  if (text.length < SECRET_MIN_LENGTH) throw new ConfigError([`PLUGPAY_SECRET: ${file} must hold at least ${SECRET_MIN_LENGTH} characters`]);
+  return Buffer.from(text, 'utf8');
 }

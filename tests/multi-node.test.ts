@@ -50,7 +50,8 @@ describe.runIf(enabled)('two nodes', () => {
         VIPPS_SUBSCRIPTION_KEY: SANDBOX_CREDENTIALS.subscriptionKey,
         VIPPS_MSN: SANDBOX_CREDENTIALS.merchantSerialNumber,
         OCPP_METER_INTERVAL_SECONDS: '1',
-        OPERATOR_TOKEN: 'multi-node-operator-token'
+        OPERATOR_TOKEN: 'multi-node-operator-token',
+        PLUGPAY_SECRET: 'the-same-server-secret-on-every-node'
       })
     });
 
