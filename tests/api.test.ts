@@ -70,6 +70,8 @@ describe('pages', () => {
     expect((await api(`/s/${sessionId}`)).status).toBe(403);
     expect((await api(`/s/${sessionId}?t=${'x'.repeat(32)}`)).status).toBe(403);
     expect((await api(`/s/${sessionId}?t=${token}`)).status).toBe(200);
+    // Give the connector back: one device may hold only two unapproved reservations at a time.
+    expect((await post(`/api/sessions/${sessionId}/stop`, {}, { authorization: `Bearer ${token}` })).status).toBe(200);
   });
 });
 

@@ -4,7 +4,10 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
+import { secureHeaders } from 'hono/secure-headers';
+import type { IncomingMessage } from 'node:http';
 import QRCode from 'qrcode';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { connectorIdSchema, sessionIdSchema, startSessionBody, type SessionView } from '../../src/lib/shared/api.js';
 import type { Logger } from '../log.js';
@@ -12,7 +15,10 @@ import type { VippsWebhookIntake } from '../payments/webhook-intake.js';
 import { ServiceError, type ChargingService } from '../sessions/charging-service.js';
 import type { ChargerAdmin } from '../sessions/charger-admin.js';
 import { operatorAllowed } from '../sessions/operator-access.js';
+import { clientAddress, clientKey } from './client-address.js';
 import { parseJson, problem } from './problem.js';
+import { rateLimit, take, tooManyRequests } from './rate-limit.js';
+import { sameOriginOnly } from './same-origin.js';
 
 export const sessionCookieName = (sessionId: string) => `pp_s_${sessionId}`;
 
@@ -23,7 +29,35 @@ export interface HttpDeps {
   operatorToken?: string;
   /** Set when this node is ready to serve (migrations done, adapters up). */
   ready: () => boolean;
+  /**
+   * How many reverse proxies stand in front of plugpay. 0 (the default) ignores X-Forwarded-For
+   * and X-Forwarded-Host, which any client can write; behind one proxy, 1.
+   */
+  trustedProxies?: number;
+  limits?: Partial<ApiLimits>;
 }
+
+/** What one client (one IPv4 address, one IPv6 /64) may do. */
+export interface ApiLimits {
+  /** Requests per second across the whole API. */
+  requestsPerSecond: number;
+  /** POST /sessions attempts per minute, good or bad. */
+  sessionStartsPerMinute: number;
+  /** Reservations one client may create within `approvalWindowSeconds`. */
+  reservationsPerWindow: number;
+  /**
+   * How long an unapproved reservation holds its connector: two minutes, after which the
+   * sessions service lets the next driver have the connector (ABANDON_AFTER_MS there).
+   */
+  approvalWindowSeconds: number;
+}
+
+export const defaultApiLimits: ApiLimits = {
+  requestsPerSecond: 30,
+  sessionStartsPerMinute: 20,
+  reservationsPerWindow: 2,
+  approvalWindowSeconds: 120
+};
 
 function serviceError(c: Parameters<typeof problem>[0], err: unknown, logger: Logger) {
   if (err instanceof ServiceError) return problem(c, err.status, err.status === 502 ? 'Payment provider unavailable' : 'Request refused', err.message);
@@ -40,8 +74,28 @@ function sessionToken(c: Parameters<typeof getCookie>[0], sessionId: string): st
 
 export function createApi(deps: HttpDeps): Hono {
   const api = new Hono();
+  const limits = { ...defaultApiLimits, ...deps.limits };
+  const trustedProxies = deps.trustedProxies ?? 0;
+  const client = (c: Context) => {
+    const peer = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
+    return clientKey(clientAddress(peer, c.req.header('x-forwarded-for'), trustedProxies));
+  };
+  const sessionStarts = new RateLimiterMemory({ keyPrefix: 'session-starts', points: limits.sessionStartsPerMinute, duration: 60 });
+  // A script that reserved every connector and renewed the reservations locked every driver
+  // out; one client may hold a couple (a driver may change their mind once), not a station.
+  const reservations = new RateLimiterMemory({ keyPrefix: 'reservations', points: limits.reservationsPerWindow, duration: limits.approvalWindowSeconds });
 
   api.onError((err, c) => serviceError(c, err, deps.logger));
+  api.use('*', secureHeaders());
+  api.use(
+    '*',
+    rateLimit({
+      limiter: new RateLimiterMemory({ keyPrefix: 'api', points: limits.requestsPerSecond, duration: 1 }),
+      keyOf: client,
+      detail: 'Too many requests from this device. Wait a moment and try again.'
+    })
+  );
+  api.use('*', sameOriginOnly({ trustedProxies }));
   // Every body plugpay accepts is a few hundred bytes; a larger one is refused before it is read.
   api.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => problem(c, 413, 'Too large', 'Request bodies are limited to 16 KiB.') }));
   api.notFound((c) => problem(c, 404, 'Not found', `No API at ${c.req.method} ${c.req.path}.`));
@@ -58,12 +112,25 @@ export function createApi(deps: HttpDeps): Hono {
 
   // --- sessions
   api.post('/sessions', async (c) => {
+    const who = client(c);
+    const tooOften = await take(sessionStarts, who);
+    if (tooOften !== undefined) return tooManyRequests(c, tooOften, 'Too many attempts to start charging from this device. Wait a minute and try again.');
     const body = await parseJson(c, startSessionBody);
     if (!body.ok) return body.response;
+    const held = await take(reservations, who);
+    if (held !== undefined) {
+      await reservations.reward(who); // the refused attempt holds nothing either: the count is of reservations
+      return tooManyRequests(
+        c,
+        held,
+        `This device already has ${limits.reservationsPerWindow} reservations waiting. Approve or cancel one in the Vipps or MobilePay app, or stop it, before reserving another connector.`
+      );
+    }
     try {
       const r = await deps.charging.startSession(body.data);
       return c.json(r, 201, { 'set-cookie': `${sessionCookieName(r.sessionId)}=${r.token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=172800` });
     } catch (err) {
+      await reservations.reward(who); // nothing is held: the attempt does not count
       return serviceError(c, err, deps.logger);
     }
   });
@@ -79,12 +146,19 @@ export function createApi(deps: HttpDeps): Hono {
     }
   };
   api.get('/sessions/:id', sessionRoute((id, token) => deps.charging.sessionView(id, token)));
-  api.post('/sessions/:id/stop', sessionRoute((id, token) => deps.charging.stopSession(id, token)));
+  const stopRoute = sessionRoute((id, token) => deps.charging.stopSession(id, token));
+  api.post('/sessions/:id/stop', async (c) => {
+    const res = await stopRoute(c);
+    // A driver who gives a connector back may reserve another one.
+    if (res.status === 200 && ((await reservations.get(client(c)))?.consumedPoints ?? 0) > 0) await reservations.reward(client(c));
+    return res;
+  });
 
   // --- operators
+  // Never from the query string: URLs end up in proxy logs, browser history and Referer headers.
   const operatorToken = (c: Parameters<typeof getCookie>[0]) => {
     const auth = c.req.header('authorization');
-    return auth?.startsWith('Bearer ') ? auth.slice(7) : (getCookie(c, 'pp_operator') ?? c.req.query('token'));
+    return auth?.startsWith('Bearer ') ? auth.slice(7) : getCookie(c, 'pp_operator');
   };
 
   api.get('/operator/stations', async (c) => {
@@ -103,7 +177,7 @@ export function createApi(deps: HttpDeps): Hono {
   });
 
   api.post('/admin/chargers', async (c) => {
-    if (!deps.operatorToken || operatorToken(c) !== deps.operatorToken) {
+    if (!deps.operatorToken || !operatorAllowed(operatorToken(c), deps.operatorToken)) {
       return problem(c, 403, 'Forbidden', 'Registering chargers needs OPERATOR_TOKEN to be configured and given as a bearer token.');
     }
     const body = await parseJson(c, z.unknown());
