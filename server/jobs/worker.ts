@@ -29,14 +29,16 @@ export interface WorkerOptions {
 }
 
 export class OutboxWorker {
-  private readonly outbox = new OutboxRepository();
+  private readonly outbox: OutboxRepository;
   private running = false;
   private timer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
   private current: Promise<void> = Promise.resolve();
   private wakeRequested = false;
 
-  constructor(private readonly opts: WorkerOptions) {}
+  constructor(private readonly opts: WorkerOptions) {
+    this.outbox = new OutboxRepository(opts.clock);
+  }
 
   /** Releases leases this node held before a crash and makes pending money work due now. */
   async recover(): Promise<void> {

@@ -67,7 +67,7 @@ const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the ener
 export class ChargingService implements ChargerListener {
   private readonly sessions = new SessionRepository();
   private readonly stations = new StationRepository();
-  private readonly outbox = new OutboxRepository();
+  private readonly outbox: OutboxRepository;
   private readonly notifications = new NotificationRepository();
   private readonly clock: Clock;
   private readonly ids: Ids;
@@ -86,6 +86,7 @@ export class ChargingService implements ChargerListener {
   ) {
     this.clock = deps.clock ?? systemClock;
     this.ids = deps.ids ?? randomIds;
+    this.outbox = new OutboxRepository(this.clock);
   }
 
   private get notifier(): ChangeNotifier {
@@ -235,7 +236,7 @@ export class ChargingService implements ChargerListener {
       if (live && this.abandoned(live)) {
         // Someone scanned and walked away without approving: the next driver may have the connector.
         const t = transition(live, { type: 'abandoned' }, { meterIntervalSeconds: this.deps.settings.meterIntervalSeconds });
-        superseded = await this.sessions.update(tx, { ...live, ...t.session });
+        superseded = await this.sessions.update(tx, { ...live, ...t.session }, this.clock.now());
         for (const cmd of t.commands) await this.enqueue(tx, superseded, cmd);
         live = null;
       }
@@ -362,7 +363,7 @@ export class ChargingService implements ChargerListener {
       if (!s) return null;
       const t = transition(s, event, { meterIntervalSeconds: this.deps.settings.meterIntervalSeconds });
       if (!t.applied) return { saved: s, commands: [] as SessionCommand[], changed: false };
-      const saved = await this.sessions.update(tx, { ...s, ...t.session });
+      const saved = await this.sessions.update(tx, { ...s, ...t.session }, this.clock.now());
       for (const c of t.commands) await this.enqueue(tx, saved, c);
       return { saved, commands: t.commands, changed: true };
     });
@@ -508,7 +509,7 @@ export class ChargingService implements ChargerListener {
       const t = transition(cur, { type: 'settled', capturedOre: snap.capturedOre, cancelledOre: snap.cancelledOre }, {
         meterIntervalSeconds: this.deps.settings.meterIntervalSeconds
       });
-      await this.sessions.update(tx, { ...cur, ...t.session, captureOre: snap.capturedOre, cancelledOre: snap.cancelledOre });
+      await this.sessions.update(tx, { ...cur, ...t.session, captureOre: snap.capturedOre, cancelledOre: snap.cancelledOre }, this.clock.now());
       if (snap.capturedOre > 0) await this.outbox.enqueue(tx, { kind: 'receipt', sessionId: s.id, idempotencyKey: `${ref}-receipt` });
     });
     this.deps.logger.info({ sessionId: s.id, capturedOre: snap.capturedOre, cancelledOre: snap.cancelledOre }, 'payment settled');

@@ -5,6 +5,11 @@
  */
 import type { Queryable } from './db.js';
 
+/** The one clock plugpay runs on; the database's now() is never asked (it may disagree). */
+export interface OutboxClock {
+  now(): Date;
+}
+
 export interface OutboxJob {
   id: number;
   kind: string;
@@ -26,6 +31,8 @@ const fromRow = (r: Row): OutboxJob => ({
 });
 
 export class OutboxRepository {
+  constructor(private readonly clock: OutboxClock) {}
+
   /**
    * Adds a job; a pending job with the same key is kept as it is (enqueueing twice is harmless).
    * With `rearm`, a job with that key that already ran (or was given up) runs again: for jobs
@@ -41,10 +48,10 @@ export class OutboxRepository {
          where outbox.done_at is not null or outbox.failed_at is not null`
       : 'do nothing';
     await db.query(
-      `insert into outbox (kind, session_id, idempotency_key, payload, next_attempt_at)
-       values ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
+      `insert into outbox (kind, session_id, idempotency_key, payload, next_attempt_at, created_at)
+       values ($1, $2, $3, $4, $5, $5)
        on conflict (idempotency_key) ${onConflict}`,
-      [job.kind, job.sessionId ?? null, job.idempotencyKey, JSON.stringify(job.payload ?? {}), job.runAt ?? null]
+      [job.kind, job.sessionId ?? null, job.idempotencyKey, JSON.stringify(job.payload ?? {}), job.runAt ?? this.clock.now()]
     );
   }
 
@@ -71,16 +78,16 @@ export class OutboxRepository {
   async recover(db: Queryable, nodeId: string, kinds: string[]): Promise<number> {
     const { rows } = await db.query(
       `update outbox set locked_until = null, locked_by = null,
-              next_attempt_at = case when kind = any($2) then least(next_attempt_at, now()) else next_attempt_at end
+              next_attempt_at = case when kind = any($2) then least(next_attempt_at, $3::timestamptz) else next_attempt_at end
         where done_at is null and failed_at is null and (locked_by = $1 or (kind = any($2) and locked_until is null))
         returning id`,
-      [nodeId, kinds]
+      [nodeId, kinds, this.clock.now()]
     );
     return rows.length;
   }
 
   async complete(db: Queryable, id: number): Promise<void> {
-    await db.query(`update outbox set done_at = now(), locked_until = null, last_error = null where id = $1`, [id]);
+    await db.query(`update outbox set done_at = $2, locked_until = null, last_error = null where id = $1`, [id, this.clock.now()]);
   }
 
   async retryLater(db: Queryable, id: number, at: Date, error: string): Promise<void> {
@@ -89,7 +96,7 @@ export class OutboxRepository {
 
   /** Gives up on a job after too many attempts; it stays visible to operators (failed_at). */
   async fail(db: Queryable, id: number, error: string): Promise<void> {
-    await db.query(`update outbox set failed_at = now(), locked_until = null, last_error = $2 where id = $1`, [id, error.slice(0, 2000)]);
+    await db.query(`update outbox set failed_at = $3, locked_until = null, last_error = $2 where id = $1`, [id, error.slice(0, 2000), this.clock.now()]);
   }
 
   async pending(db: Queryable, sessionId?: string): Promise<OutboxJob[]> {

@@ -60,8 +60,8 @@ export class SessionRepository {
   async insert(db: Queryable, s: Omit<SessionRecord, 'updatedAt' | 'version'>): Promise<SessionRecord> {
     const { rows } = await db.query(
       `insert into charging_sessions (id, token_hash, connector_id, charger_id, connector_no, state, payment_reference, id_tag,
-         reserved_ore, tariff, energy_wh, power_w, created_at)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) returning *`,
+         reserved_ore, tariff, energy_wh, power_w, created_at, updated_at)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13) returning *`,
       [s.id, s.tokenHash, s.connectorId, s.chargerId, s.connectorNo, s.state, s.paymentReference, s.idTag, s.reservedOre, JSON.stringify(s.tariff), s.energyWh, s.powerW, s.createdAt]
     );
     return fromRow(rows[0]);
@@ -99,18 +99,18 @@ export class SessionRepository {
     return rows.map(fromRow);
   }
 
-  /** Saves a session whose row the caller holds locked; bumps the version. */
-  async update(db: Queryable, s: SessionRecord): Promise<SessionRecord> {
+  /** Saves a session whose row the caller holds locked; bumps the version. `at` is plugpay's clock. */
+  async update(db: Queryable, s: SessionRecord, at: Date): Promise<SessionRecord> {
     const { rows } = await db.query(
       `update charging_sessions set state=$2, authorized_ore=$3, transaction_id=$4, meter_start_wh=$5, meter_stop_wh=$6,
          energy_wh=$7, power_w=$8, started_at=$9, stopped_at=$10, stop_reason=$11, failure=$12, cost_ore=$13,
-         captured_ore=$14, cancelled_ore=$15, last_meter_at=$16, idle_seconds=$17, idle_since=$18, updated_at=now(), version=version+1
+         captured_ore=$14, cancelled_ore=$15, last_meter_at=$16, idle_seconds=$17, idle_since=$18, updated_at=$19, version=version+1
        where id=$1 returning *`,
       [
         s.id, s.state, s.authorizedOre ?? null, s.transactionId ?? null, s.meterStartWh ?? null, s.meterStopWh ?? null,
         s.energyWh, s.powerW, s.startedAt ?? null, s.stoppedAt ?? null, s.stopReason ?? null, s.failure ?? null,
         s.costOre ?? null, s.captureOre ?? null, s.cancelledOre ?? null, s.lastMeterAt ?? null,
-        s.idleSeconds ?? 0, s.idleSince ?? null
+        s.idleSeconds ?? 0, s.idleSince ?? null, at
       ]
     );
     return fromRow(rows[0]);
