@@ -4,7 +4,7 @@
  * the fallback for networks that block WebSockets.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from './shared/api';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from './shared/api';
 
 export type PlugpaySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -27,3 +27,33 @@ export function unwrapAck<T>(reply: AckReply<T>): T {
   if (reply.ok) return reply.data;
   throw new Error(reply.error || 'plugpay refused the request.');
 }
+
+/** What the ack of a client event carries on success, read from the shared event map. */
+export type AckData<E extends keyof ClientToServerEvents> =
+  Parameters<ClientToServerEvents[E]>[1] extends Ack<infer T> ? T : never;
+
+/**
+ * Emit an event, wait at most `timeoutMs` for its ack, and return the ack's data; throws with
+ * the server's words, or when the time is up.
+ *
+ * Why not `unwrapAck(await socket.timeout(ms).emitWithAck(…))` in the pages: socket.io-client
+ * types that promise as `any`, because `timeout()` turns every ack into `(err, reply) => void`
+ * and its one-argument `FirstArg` helper then matches nothing. Here the reply type comes from
+ * `ClientToServerEvents`, so a page cannot read a reply of the wrong shape unnoticed.
+ *
+ * @example
+ * const connector = await request(socket, 8000, 'connector:join', { connectorId: 'CP-1-1' });
+ */
+export async function request<E extends keyof ClientToServerEvents>(
+  socket: PlugpaySocket,
+  timeoutMs: number,
+  ...emit: TimedEmit<E>
+): Promise<AckData<E>> {
+  const reply: AckReply<AckData<E>> = await socket.timeout(timeoutMs).emitWithAck(...emit);
+  return unwrapAck(reply);
+}
+
+/** The socket `socket.timeout(ms)` returns, declared (never defined) only to name its types. */
+declare const timedSocket: ReturnType<PlugpaySocket['timeout']>;
+/** `[event, payload]`, checked by socket.io-client's own rules for that event. */
+type TimedEmit<E extends keyof ClientToServerEvents> = Parameters<typeof timedSocket.emitWithAck<E>>;
