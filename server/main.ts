@@ -24,7 +24,7 @@ import { createLogger, type Logger } from './log.js';
 import { VippsClient } from './payments/vipps/client.js';
 import { VippsPayments } from './payments/vipps-payments.js';
 import { VippsWebhookIntake } from './payments/webhook-intake.js';
-import { ensureWebhookRegistration, type StoredRegistration } from './payments/webhook-setup.js';
+import { ensureWebhookRegistration, sealedRegistrationStore } from './payments/webhook-setup.js';
 import { createRealtime } from './realtime/socket.js';
 import { ChargerAdmin } from './sessions/charger-admin.js';
 import { ChargingService, ServiceError } from './sessions/charging-service.js';
@@ -241,8 +241,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
         payments,
         webhooks: vipps.webhooks,
         url: webhookUrl,
-        load: () => settings.get<StoredRegistration>(tx, 'vipps.webhook'),
-        save: (r) => settings.set(tx, 'vipps.webhook', r)
+        ...sealedRegistrationStore({ serverSecret: config.secret, logger, read: () => settings.get(tx, 'vipps.webhook'), write: (v) => settings.set(tx, 'vipps.webhook', v) })
       });
     })
     .then((reg) => intake.setRegistration(reg))

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { contentHash, webhookSignature } from '../server/payments/vipps/webhook-verifier.js';
 import { SettingsRepository } from '../server/store/settings-repository.js';
-import type { StoredRegistration } from '../server/payments/webhook-setup.js';
+import { silentLogger } from '../server/log.js';
+import { sealedRegistrationStore, type StoredRegistration } from '../server/payments/webhook-setup.js';
 import { demoChargers } from '../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from './helpers/plugpay.js';
 
@@ -14,7 +15,8 @@ let webhook: StoredRegistration;
 
 beforeAll(async () => {
   pp = await startTestPlugpay({}, { demoChargers: demoChargers.filter((c) => c.id === 'OSL-GRO-01') });
-  webhook = (await new SettingsRepository().get<StoredRegistration>(pp.db, 'vipps.webhook'))!;
+  // The secret is sealed in the database (webhook-setup.ts); it opens with the server secret.
+  webhook = (await sealedRegistrationStore({ serverSecret: pp.config.secret, logger: silentLogger, read: () => new SettingsRepository().get(pp.db, 'vipps.webhook'), write: async () => {} }).load())!;
   await eventually(async () => (await pp.charging.connectorView('OSL-GRO-01-1'))?.available, 15_000, 'connector available');
 }, 60_000);
 afterAll(async () => pp?.stop());

@@ -1,4 +1,7 @@
-/** Small named JSON values plugpay keeps between runs (e.g. the webhook registration's secret). */
+/**
+ * Small named JSON values plugpay keeps between runs (e.g. the webhook registration). Values are
+ * stored as given: a secret is sealed by its owner before it gets here (payments/secret-box.ts).
+ */
 import type { Queryable } from './db.js';
 
 export class SettingsRepository {
