@@ -36,7 +36,9 @@ import { createVippsSandbox } from './sim/vipps/sandbox.js';
 import { createChargerFleet, loadFleetConfig, type SimChargerConfig } from './sim/charger/fleet.js';
 import { DEMO_CHARGER_PASSWORD, demoChargers, seedDemo, seedFleet, type DemoCharger } from './sim/demo.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// The repository root, where build/ (the PWA) lives: one level up from this file when it runs
+// from source (server/main.ts), two when it runs compiled (dist/server/main.js, see `npm run build`).
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), import.meta.url.endsWith('.ts') ? '..' : '../..');
 
 export interface StartOptions {
   config: Config;
