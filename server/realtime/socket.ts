@@ -5,7 +5,8 @@
  * client also re-joins and takes a fresh snapshot.
  */
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { Server, type Socket } from 'socket.io';
 import {
   connectorJoinPayload,
   operatorJoinPayload,
@@ -14,6 +15,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents
 } from '../../src/lib/shared/api.js';
+import { clientAddress, clientKey } from '../http/client-address.js';
 import type { Logger } from '../log.js';
 import { ServiceError, type ChangeNotifier, type ChargingService } from '../sessions/charging-service.js';
 import { operatorAllowed } from '../sessions/operator-access.js';
@@ -25,7 +27,28 @@ export interface RealtimeOptions {
   operatorToken?: string;
   /** Socket.IO adapter for several nodes (the Redis Streams adapter). */
   adapter?: Parameters<Server['adapter']>[0];
+  /** Reverse proxies in front of plugpay, as for the API: 0 (the default) ignores X-Forwarded-For. */
+  trustedProxies?: number;
+  limits?: Partial<RealtimeLimits>;
 }
+
+/**
+ * What one socket, or one device, may ask of this node. A page sends a join or two when it
+ * connects and again after a reconnect; these leave a wide margin for that and none for a flood
+ * (20,000 joins from one socket once held every other client's API call up for 25 s).
+ */
+export interface RealtimeLimits {
+  /** Events one socket may send per second; past that it is answered with an error and disconnected. */
+  eventsPerSecond: number;
+  /** Events of one socket waiting for their turn; past that, the same. */
+  maxQueued: number;
+  /** Rooms (sessions, connectors, the operators' room) one socket may be in. */
+  maxRooms: number;
+  /** New connections one device (IPv4 address, IPv6 /64) may open per minute. */
+  connectionsPerMinute: number;
+}
+
+export const defaultRealtimeLimits: RealtimeLimits = { eventsPerSecond: 10, maxQueued: 8, maxRooms: 10, connectionsPerMinute: 60 };
 
 type Reply = { ok: true; data: unknown } | { ok: false; error: string };
 
@@ -41,24 +64,79 @@ export function createRealtime(opts: RealtimeOptions): { io: Server<ClientToServ
     // Other upgrade paths (/ocpp/<id>) belong to the charger gateway: leave them alone.
     destroyUpgrade: false,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true },
+    // Every event plugpay accepts is a few hundred bytes; the default is 1 MB.
+    maxHttpBufferSize: 16 * 1024,
     ...(opts.adapter ? { adapter: opts.adapter } : {})
   });
   const log = opts.logger.child({ component: 'realtime' });
+  const limits = { ...defaultRealtimeLimits, ...opts.limits };
+  const events = new RateLimiterMemory({ keyPrefix: 'socket-events', points: limits.eventsPerSecond, duration: 1 });
+  const connections = new RateLimiterMemory({ keyPrefix: 'socket-connections', points: limits.connectionsPerMinute, duration: 60 });
+  const deviceOf = (socket: Socket) =>
+    clientKey(clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'] as string | undefined, opts.trustedProxies ?? 0));
+
+  io.use((socket, next) => {
+    connections.consume(deviceOf(socket)).then(
+      () => next(),
+      (res) => {
+        if (!(res instanceof RateLimiterRes)) log.error({ err: res }, 'connection limiter failed');
+        next(new Error('Too many connections from this device. Wait a minute and try again.'));
+      }
+    );
+  });
+
+  /** True when the socket may join `room`: it is in it already, or below its cap. */
+  const mayJoin = (socket: Socket, room: string) => socket.rooms.has(room) || socket.rooms.size - 1 < limits.maxRooms; // minus its own room
+  const TOO_MANY_ROOMS = 'Too many live views open on this connection. Reload the page.';
 
   io.on('connection', (socket) => {
+    // One socket's events run one after another: a client can keep this node busy with one
+    // handler at a time, never with thousands at once.
+    let turn: Promise<void> = Promise.resolve();
+    let queued = 0;
+    let flooded = false;
+    socket.on('disconnect', () => void events.delete(socket.id));
+
+    const flood = (reply: (r: Reply) => void, why: string) => {
+      if (flooded) return;
+      flooded = true;
+      log.warn({ socketId: socket.id, device: deviceOf(socket), why }, 'socket flooded; disconnecting it');
+      reply({ ok: false, error: 'Too many requests on this connection; it is being closed.' });
+      socket.disconnect(true);
+    };
+
     // A malformed event (no ack function, wrong shapes) must never throw inside the server.
     const safe = <P>(handler: (payload: P, ack: (r: Reply) => void) => Promise<void>) =>
       (payload: P, ack?: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (r: Reply) => void) : () => undefined;
-        handler(payload, reply).catch((err) => {
-          log.error({ err }, 'socket handler failed');
-          reply(failure(err));
+        if (flooded) return;
+        if (queued >= limits.maxQueued) return flood(reply, 'queue');
+        queued++;
+        const spend = events.consume(socket.id).then(
+          () => true,
+          (res) => {
+            if (!(res instanceof RateLimiterRes)) log.error({ err: res }, 'event limiter failed');
+            return false;
+          }
+        );
+        turn = turn.then(async () => {
+          try {
+            if (!(await spend)) return flood(reply, 'rate');
+            if (flooded) return;
+            await handler(payload, reply);
+          } catch (err) {
+            log.error({ err }, 'socket handler failed');
+            reply(failure(err));
+          } finally {
+            queued--;
+          }
         });
       };
 
     socket.on('session:join', safe(async (payload, ack) => {
       const p = sessionJoinPayload.safeParse(payload);
       if (!p.success) return ack({ ok: false, error: 'sessionId and token are required' });
+      if (!mayJoin(socket, rooms.session(p.data.sessionId))) return ack({ ok: false, error: TOO_MANY_ROOMS });
       try {
         const view = await opts.charging.sessionView(p.data.sessionId, p.data.token);
         await socket.join(rooms.session(p.data.sessionId));
@@ -81,6 +159,7 @@ export function createRealtime(opts: RealtimeOptions): { io: Server<ClientToServ
     socket.on('connector:join', safe(async (payload, ack) => {
       const p = connectorJoinPayload.safeParse(payload);
       if (!p.success) return ack({ ok: false, error: 'connectorId is required' });
+      if (!mayJoin(socket, rooms.connector(p.data.connectorId))) return ack({ ok: false, error: TOO_MANY_ROOMS });
       const view = await opts.charging.connectorView(p.data.connectorId);
       if (!view) return ack({ ok: false, error: 'No such connector.' });
       await socket.join(rooms.connector(p.data.connectorId));
@@ -90,6 +169,7 @@ export function createRealtime(opts: RealtimeOptions): { io: Server<ClientToServ
     socket.on('operator:join', safe(async (payload, ack) => {
       const p = operatorJoinPayload.safeParse(payload ?? {});
       if (!p.success || !operatorAllowed(p.data.token, opts.operatorToken)) return ack({ ok: false, error: 'An operator token is required.' });
+      if (!mayJoin(socket, rooms.operators)) return ack({ ok: false, error: TOO_MANY_ROOMS });
       await socket.join(rooms.operators);
       ack({ ok: true, data: await opts.charging.operatorStations() });
     }) as never);
