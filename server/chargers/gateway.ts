@@ -12,6 +12,7 @@ const { RPCError, RPCServer, TimeoutError } = ocppRpc;
 import type { Logger } from '../log.js';
 import { ChargerRepository } from '../store/charger-repository.js';
 import type { Db } from '../store/db.js';
+import { AuthLockout } from './auth-lockout.js';
 import { attachCentralSystem, VerdictMemory } from './ocpp16/central-system.js';
 import { answerOf } from './ocpp16/words.js';
 import { verifyPassword } from './password.js';
@@ -101,11 +102,18 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
     strictMode: true,
     callTimeoutMs,
     // OCPP-J 1.6 §5: the charger's WebSocket pings keep the link; ours detect a dead peer.
-    pingIntervalMs: 30_000
+    pingIntervalMs: 30_000,
+    // The largest OCPP 1.6 message plugpay handles (a MeterValues with a few samples, a
+    // DataTransfer) is a few KiB; ws otherwise reads frames of up to 100 MiB into memory. A
+    // larger frame closes the connection with 1009 Message Too Big (RFC 6455 §7.4.1).
+    wssOptions: { maxPayload: 64 * 1024 }
   });
   rpc.on('error', (err: unknown) => log.error({ err }, 'OCPP WebSocket server error'));
 
-  rpc.auth(async (accept, reject, handshake) => {
+  // Each check below costs a scrypt run: repeated bad credentials lock the charger id and the
+  // remote address out for a while (429, nothing checked) instead of paying for every guess.
+  const lockout = new AuthLockout({ onLock: (lock) => log.warn(lock, 'charger authentication locked after repeated failures') });
+  rpc.auth(lockout.guard(async (accept, reject, handshake) => {
     const chargerId = handshake.identity;
     try {
       // OCPP-J 1.6 §3.1.2: the charger must offer the ocpp1.6 subprotocol.
@@ -123,7 +131,7 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
       log.error({ err, chargerId }, 'charger authentication failed inside plugpay');
       reject(503, 'Service Unavailable');
     }
-  });
+  }));
 
   rpc.on('client', (client: RpcClient) => {
     const chargerId = client.identity;
