@@ -1,31 +1,25 @@
-// Builds the PWA (vite build) when build/ is missing or older than its sources. Used by
-// `npm start` and by the test suite's global setup.
+// Builds the PWA (vite build) into build/ when it is missing or older than its sources. Used by
+// `npm start` and by the test suite's global setup; `npm run build` runs vite build itself.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isStale, root } from './freshness.mjs';
 
-export const root = fileURLToPath(new URL('..', import.meta.url));
-
-function newest(path) {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let t = st.mtimeMs;
-  for (const e of readdirSync(path)) t = Math.max(t, newest(join(path, e)));
-  return t;
-}
+export { root };
 
 export function pagesAreStale() {
-  const built = join(root, 'build', 'handler.js');
-  if (!existsSync(built)) return true;
-  const sources = ['src', 'static', 'svelte.config.js', 'vite.config.ts'].map((p) => newest(join(root, p)));
-  return Math.max(...sources) > statSync(built).mtimeMs;
+  return isStale(join(root, 'build', 'handler.js'), ['src', 'static', 'svelte.config.js', 'vite.config.ts']);
 }
 
 export function buildPagesIfStale({ quiet = false } = {}) {
   if (!pagesAreStale()) return;
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  // After `npm prune --omit=dev` vite is gone: say what to do instead of failing to import it.
+  if (!existsSync(vite)) {
+    throw new Error('build/ (the PWA) is missing or out of date, and vite is not installed: run `npm ci && npm run build` before pruning the devDependencies');
+  }
   if (!quiet) console.log('building the PWA (vite build)…');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', quiet ? 'error' : 'warn'], {
+  const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', quiet ? 'error' : 'warn'], {
     cwd: root,
     // A production build, whatever the caller's NODE_ENV (vitest sets "test").
     env: { ...process.env, NODE_ENV: 'production' },

@@ -1,15 +1,15 @@
-// `npm start`: build the PWA when it is missing or older than its sources, then run plugpay.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+// `npm start`: build what is missing or out of date (the PWA into build/, the server into dist/),
+// then run the compiled server with plain node.
 import { buildPagesIfStale, root } from './build-pages.mjs';
+import { buildServerIfStale } from './build-server.mjs';
+import { runCompiled } from './run-compiled.mjs';
 
 try {
   buildPagesIfStale();
+  buildServerIfStale();
 } catch (err) {
   console.error(err.message);
   process.exit(1);
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server', 'main.ts')], { cwd: root, stdio: 'inherit' });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+runCompiled('server/main.ts', process.argv.slice(2), { cwd: root });
