@@ -3,6 +3,7 @@ import type { Actions, PageServerLoad } from './$types';
 import { connectorIdSchema } from '$lib/shared/api';
 import { amountFromForm } from '$lib/amount';
 import { sessionCookieOptions } from '$lib/server/cookies';
+import { NOT_A_FORM, readForm } from '$lib/server/form';
 
 const NOT_FOUND = 'We could not find this connector. Check the code on the sticker, or try another connector.';
 
@@ -17,7 +18,8 @@ export const load: PageServerLoad = async ({ params, locals, setHeaders }) => {
 
 export const actions: Actions = {
   reserve: async ({ params, request, locals, cookies, url }) => {
-    const form = await request.formData();
+    const form = await readForm(request);
+    if (!form) return fail(400, { message: NOT_A_FORM, custom: '' });
     const custom = String(form.get('custom') ?? '');
     const preset = String(form.get('preset') ?? '');
 

@@ -2,6 +2,7 @@ import { error, fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { sessionIdSchema, sessionTokenSchema } from '$lib/shared/api';
 import { sessionCookieOptions } from '$lib/server/cookies';
+import { NOT_A_FORM, readForm } from '$lib/server/form';
 
 const NOT_FOUND = 'We could not find this charging session.';
 const FORBIDDEN =
@@ -27,7 +28,8 @@ export const load: PageServerLoad = async ({ params, url, cookies, locals, setHe
 
 export const actions: Actions = {
   stop: async ({ params, request, cookies, locals }) => {
-    const form = await request.formData();
+    const form = await readForm(request);
+    if (!form) return fail(400, { message: NOT_A_FORM });
     const token = String(form.get('t') ?? '') || cookies.get(locals.plugpay.sessionCookieName(params.sessionId)) || '';
     if (!sessionIdSchema.safeParse(params.sessionId).success) return fail(404, { message: NOT_FOUND });
     if (!sessionTokenSchema.safeParse(token).success) return fail(403, { message: FORBIDDEN });
