@@ -1,0 +1,107 @@
+/**
+ * The process under measurement runs apart from the load generator, so its resident set, CPU
+ * time and event loop are its own. Figures are read from /proc (Linux), never from the child.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export interface Child {
+  pid: number;
+  /** Lines the child wrote (stdout and stderr), the last 200 of them. */
+  recentOutput(): string[];
+  /** How many output lines are pino warnings or errors (level ≥ 40). */
+  warnings: number;
+  /** Those lines counted by their message. */
+  warningsByMessage: Map<string, number>;
+  rssMiB(): number;
+  /** User + system CPU seconds used so far. */
+  cpuSeconds(): number;
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** A free loopback port (bound and released at once; good enough on a quiet machine). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `node --import tsx <script>` in the repository with the given environment. */
+export function spawnTsx(script: string, env: Record<string, string>, cwd: string): Child {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  const lines: string[] = [];
+  const handle: Child = {
+    pid: child.pid!,
+    recentOutput: () => [...lines],
+    warnings: 0,
+    warningsByMessage: new Map(),
+    rssMiB: () => {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : NaN;
+    },
+    cpuSeconds: () => {
+      // /proc/<pid>/stat fields 14 and 15 (utime, stime) in clock ticks; the comm field may hold spaces.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    },
+    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await handle.exited;
+      clearTimeout(t);
+    }
+  };
+  const take = (chunk: Buffer) => {
+    for (const line of String(chunk).split('\n')) {
+      if (!line.trim()) continue;
+      if (/"level":\s*(4|5|6)\d/.test(line)) {
+        handle.warnings++;
+        let msg = line.slice(0, 120);
+        try {
+          msg = String((JSON.parse(line) as { msg?: unknown }).msg ?? msg);
+        } catch {
+          // not a JSON line: keep its start
+        }
+        handle.warningsByMessage.set(msg, (handle.warningsByMessage.get(msg) ?? 0) + 1);
+      }
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+    }
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  return handle;
+}
+
+/** Polls `url` until it answers 200, or fails with the child's last words. */
+export async function waitHealthy(url: string, child: Child, ms = 120_000): Promise<void> {
+  const until = Date.now() + ms;
+  let exited = false;
+  void child.exited.then(() => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`the process exited while starting:\n${child.recentOutput().slice(-20).join('\n')}`);
+    try {
+      const r = await fetch(url);
+      await r.arrayBuffer();
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`${url} did not become healthy within ${ms} ms:\n${child.recentOutput().slice(-20).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * A driver's phone: one Socket.IO client that joins one room and reports every update it gets.
+ * WebSocket transport only: the long-polling handshake would measure HTTP, not the meter path,
+ * and thousands of polling clients would load the generator more than the server.
+ */
+import { io, type Socket } from 'socket.io-client';
+
+export interface PhoneUpdate {
+  state?: string;
+  energyWh?: number;
+  receipt?: unknown;
+}
+
+export class Phone {
+  private readonly socket: Socket;
+  /** Disconnects seen after the first connect (a dropped phone would show up as lost samples). */
+  drops = 0;
+
+  constructor(url: string, onUpdate: (u: PhoneUpdate, at: number) => void) {
+    this.socket = io(url, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      // Each phone is its own connection; the default would multiplex them onto one.
+      forceNew: true,
+      reconnection: false,
+      timeout: 30_000
+    });
+    this.socket.on('session:update', (u: PhoneUpdate) => onUpdate(u, performance.now()));
+    this.socket.on('disconnect', () => this.drops++);
+  }
+
+  connected(): Promise<void> {
+    if (this.socket.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.socket.once('connect', () => resolve());
+      this.socket.once('connect_error', (err) => reject(new Error(`phone could not connect: ${err.message}`, { cause: err })));
+    });
+  }
+
+  /** Emits a join event and resolves with its acknowledged data (`{ok, data}` or `{ok:false, error}`). */
+  async join<T>(event: string, payload: unknown): Promise<T> {
+    await this.connected();
+    const reply = (await this.socket.timeout(30_000).emitWithAck(event, payload)) as { ok: boolean; data?: T; error?: string };
+    if (!reply.ok) throw new Error(`${event} refused: ${reply.error}`);
+    return reply.data as T;
+  }
+
+  close(): void {
+    this.socket.removeAllListeners('disconnect');
+    this.socket.disconnect();
+  }
+}
