@@ -157,6 +157,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     chargers,
     logger: logger.child({ component: 'sessions' }),
     clock,
+    secret: config.secret,
     settings: {
       publicUrl,
       meterIntervalSeconds: config.ocpp.meterIntervalSeconds,

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerCharger } from '../chargers/registration.js';
 import { silentLogger } from '../log.js';
@@ -7,7 +8,7 @@ import { OutboxRepository } from '../store/outbox-repository.js';
 import { StationRepository } from '../store/station-repository.js';
 import { aTariff } from '../../tests/helpers/builders.js';
 import { freshDb } from '../../tests/helpers/db.js';
-import { FakeChargers, FakePayments } from '../../tests/helpers/fakes.js';
+import { FakeChargers, FakePayments, TEST_SERVER_SECRET } from '../../tests/helpers/fakes.js';
 import { ChargingService, ServiceError } from './charging-service.js';
 
 let db: Db;
@@ -37,6 +38,7 @@ function service(payments = new FakePayments(), chargers = new FakeChargers()) {
     logger: silentLogger,
     clock,
     ids,
+    secret: TEST_SERVER_SECRET,
     settings: {
       publicUrl: 'http://plugpay.test',
       meterIntervalSeconds: 10,
@@ -127,6 +129,10 @@ describe('ChargingService', () => {
     expect(readOnly).not.toBe(start.token);
     expect((await sut.sessionView(start.sessionId, readOnly)).state).toBe('completed');
     await expect(sut.stopSession(start.sessionId, readOnly)).rejects.toMatchObject({ status: 403 });
+    // Whoever holds a copy of the database cannot make that link: it is keyed with the server secret.
+    const { rows } = await db.query<{ token_hash: string }>('select token_hash from charging_sessions where id = $1', [start.sessionId]);
+    const fromDatabase = createHmac('sha256', rows[0].token_hash).update(`receipt:${start.sessionId}`).digest('base64url');
+    await expect(sut.sessionView(start.sessionId, fromDatabase)).rejects.toMatchObject({ status: 403 });
 
     view = await sut.sessionView(start.sessionId, start.token);
     expect(view.state).toBe('completed');

@@ -4,7 +4,7 @@
  * (domain/session.ts) inside one database transaction that also writes the outbox jobs the
  * change needs; charger commands run after the commit.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { ConnectorView, OperatorStationView, ReceiptView, SessionView, StartSessionResult } from '../../src/lib/shared/api.js';
 import type { ChargerCommands, ChargerListener, ChargerOffline, ChargerOnline, ConnectorStatusChanged, IdTagVerdict, MeterSampled, TransactionStarted, TransactionStopped } from '../chargers/port.js';
 import { ChargerUnavailableError } from '../chargers/port.js';
@@ -18,6 +18,7 @@ import { OutboxRepository } from '../store/outbox-repository.js';
 import { SessionRepository, type SessionRecord } from '../store/session-repository.js';
 import { StationRepository, type ConnectorRecord } from '../store/station-repository.js';
 import { hashToken, systemClock, randomIds, type Clock, type Ids } from './ports.js';
+import { receiptToken, verifyReceiptToken } from './receipt-token.js';
 
 export interface ChargingSettings {
   publicUrl: string;
@@ -54,11 +55,6 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** A read-only capability for a finished session's receipt, derived from the owner's token hash. */
-export function receiptToken(s: { id: string; tokenHash: string }): string {
-  return createHmac('sha256', s.tokenHash).update(`receipt:${s.id}`).digest('base64url');
-}
-
 /** Approving in the app takes well under a minute; two minutes of silence means the driver left. */
 const ABANDON_AFTER_MS = 2 * 60_000;
 
@@ -82,6 +78,8 @@ export class ChargingService implements ChargerListener {
       notifier?: ChangeNotifier;
       clock?: Clock;
       ids?: Ids;
+      /** The server secret (config.secret); receipt links are keyed with it (receipt-token.ts). */
+      secret: Buffer | string;
     }
   ) {
     this.clock = deps.clock ?? systemClock;
@@ -202,7 +200,7 @@ export class ChargingService implements ChargerListener {
     const s = await this.sessions.find(this.deps.db, sessionId);
     if (!s) throw new ServiceError(404, 'No such charging session.');
     const owner = token !== undefined && sameText(hashToken(token), s.tokenHash);
-    const receipt = purpose === 'view' && token !== undefined && !isLive(s.state) && sameText(token, receiptToken(s));
+    const receipt = purpose === 'view' && token !== undefined && !isLive(s.state) && verifyReceiptToken(this.deps.secret, s.id, token);
     if (!owner && !receipt) throw new ServiceError(403, 'This link does not give access to that charging session.');
     return s;
   }
@@ -519,7 +517,7 @@ export class ChargingService implements ChargerListener {
 
   private async sendReceipt(s: SessionRecord): Promise<void> {
     await this.deps.payments.sendReceipt(s.paymentReference, this.receiptOf(s).receipt);
-    await this.deps.payments.setReceiptLink(s.paymentReference, `${this.deps.settings.publicUrl}/s/${s.id}?t=${receiptToken(s)}`);
+    await this.deps.payments.setReceiptLink(s.paymentReference, `${this.deps.settings.publicUrl}/s/${s.id}?t=${receiptToken(this.deps.secret, s.id)}`);
   }
 
   /**

@@ -107,3 +107,6 @@ export class FakeChargers implements ChargerCommands {
     return this.calls.filter((c) => c.op === op).length;
   }
 }
+
+/** The server secret (config.secret) services get in tests: long enough, and obviously not real. */
+export const TEST_SERVER_SECRET = Buffer.from('plugpay-test-server-secret-not-for-production');
