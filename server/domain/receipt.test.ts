@@ -24,10 +24,20 @@ describe('buildReceipt', () => {
   });
 
   it('adds a negative line when the capture was limited to the reservation', () => {
+    // 50 kWh at 5 kr is 250 kr, but only 200 kr was reserved and captured.
     const r = buildReceipt(aTariff(), { energyWh: 50000, durationSeconds: 60 }, 20000, meta);
-    expect(receiptTotals(r).totalOre).toBe(20000);
-    const totals = receiptTotals(r);
-    expect(totals.netOre + totals.vatOre).toBe(20000);
+    // The energy line still shows what was used at the full price; the limit is its own line.
+    expect(r.lines).toEqual([
+      expect.objectContaining({ id: 'energy', quantity: '50.000', totalOre: 25000, netOre: 20000, vatOre: 5000 }),
+      { id: 'cap', name: 'Limited to the reserved amount', totalOre: -5000, netOre: -4000, vatOre: -1000, vatRateBp: 2500 }
+    ]);
+    for (const l of r.lines) expect(l.netOre + l.vatOre).toBe(l.totalOre);
+    expect(receiptTotals(r)).toEqual({ totalOre: 20000, netOre: 16000, vatOre: 4000 });
+  });
+
+  it('adds no such line when the capture covers the cost', () => {
+    const r = buildReceipt(aTariff(), { energyWh: 40000, durationSeconds: 60 }, 20000, meta);
+    expect(r.lines.map((l) => l.id)).toEqual(['energy']);
   });
 });
 

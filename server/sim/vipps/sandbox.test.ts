@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createVippsSandbox, type VippsSandbox } from './sandbox.js';
+import { MSN, aPayment, aSandbox, client, tokenFor } from './test-kit.js';
 
 let sb: VippsSandbox | undefined;
 afterEach(() => sb?.close());
@@ -32,9 +33,25 @@ describe('mounting', () => {
   });
 
   it('close() is idempotent and stops the expiry timers', async () => {
-    sb = createVippsSandbox({ publicBaseUrl: 'http://127.0.0.1:1', expiryMs: 60_000 });
-    await sb.close();
-    await sb.close();
-    expect(sb.state.payments).toEqual({});
+    // Only the timers are faked, and the sandbox's clock is ours: the expiry timer of a payment
+    // that is still waiting is the one thing that could change its state after close().
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let nowMs = Date.parse('2026-12-01T10:00:00Z');
+      sb = aSandbox({ expiryMs: 60_000, now: () => new Date(nowMs) });
+      const body = aPayment();
+      const created = await client(sb, await tokenFor(sb)).post('/epayment/v1/payments', body, `${body.reference}-create`);
+      expect(created.status).toBe(201);
+      const payment = () => sb!.state.payments[`${MSN}:${body.reference}`]!;
+      expect(payment().state).toBe('CREATED');
+
+      await sb.close();
+      await sb.close();
+      nowMs += 10 * 60_000;
+      vi.advanceTimersByTime(10 * 60_000);
+      expect(payment().state).toBe('CREATED');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
