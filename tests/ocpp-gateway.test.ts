@@ -233,7 +233,7 @@ describe('OCPP 1.6J gateway: one charging session', () => {
     expect([tx?.lastEnergyWh, tx?.lastPowerW, tx?.lastSoc]).toEqual([2750, 7400, 41]);
   });
 
-  it('stops remotely; StopTransaction is applied once, even when repeated', async () => {
+  it('stops remotely; a repeated StopTransaction is logged once and passed on again for the session to ignore', async () => {
     await expect(gateway.commands.remoteStop('CP-1', transactionId)).resolves.toBe('accepted');
     expect(await cp.waitCall('RemoteStopTransaction')).toEqual({ transactionId });
     const stop = {
@@ -247,7 +247,12 @@ describe('OCPP 1.6J gateway: one charging session', () => {
     expect(await cp.rpc.call('StopTransaction', stop)).toEqual({ idTagInfo: { status: 'Accepted' } });
     expect(await cp.rpc.call('StopTransaction', stop)).toEqual({ idTagInfo: { status: 'Accepted' } });
     const stopped = listener.of('transactionStopped').filter((e) => e.transactionId === transactionId);
-    expect(stopped).toEqual([{ chargerId: 'CP-1', transactionId, idTag: 'SESSION-A', meterStopWh: 3200, at: new Date(stop.timestamp), reason: 'Remote' }]);
+    const heard = { chargerId: 'CP-1', transactionId, idTag: 'SESSION-A', meterStopWh: 3200, at: new Date(stop.timestamp), reason: 'Remote' };
+    expect(stopped).toEqual([heard, heard]);
+    expect(listener.of('stopVerdict').filter((e) => e.transactionId === transactionId)).toEqual([
+      { chargerId: 'CP-1', transactionId, idTag: 'SESSION-A' },
+      { chargerId: 'CP-1', transactionId, idTag: 'SESSION-A' }
+    ]);
     const tx = await repo.findTransaction(transactionId);
     expect([tx?.meterStopWh, tx?.stopReason, tx?.lastEnergyWh]).toEqual([3200, 'Remote', 3200]);
   });
@@ -283,15 +288,16 @@ describe('OCPP 1.6J gateway: one charging session', () => {
     expect(listener.of('transactionStarted').filter((e) => e.idTag === 'RETRY').map((e) => e.transactionId)).toEqual([conf.transactionId]);
   });
 
-  it('undoes a stop the listener did not take, so the retried StopTransaction applies it once', async () => {
+  it('passes the retried StopTransaction on when the session did not take the first (a crash between the writes)', async () => {
     const { transactionId: id } = await cp.rpc.call('StartTransaction', { connectorId: 2, idTag: 'STOPFAIL', meterStart: 0, timestamp: iso(2) });
     const stop = { transactionId: id, meterStop: 42, timestamp: iso(1), reason: 'Local' };
     listener.failNext('transactionStopped');
     await expect(cp.rpc.call('StopTransaction', stop)).rejects.toMatchObject({ rpcErrorCode: 'InternalError' });
-    expect((await repo.findTransaction(id))?.stoppedAt).toBeNull();
+    expect((await repo.findTransaction(id))?.meterStopWh).toBe(42); // the log has it
     await cp.rpc.call('StopTransaction', stop);
-    await cp.rpc.call('StopTransaction', stop);
-    expect(listener.of('transactionStopped').filter((e) => e.transactionId === id)).toHaveLength(1);
+    expect(listener.of('transactionStopped').filter((e) => e.transactionId === id)).toEqual([
+      { chargerId: 'CP-1', transactionId: id, idTag: 'STOPFAIL', meterStopWh: 42, at: new Date(stop.timestamp), reason: 'Local' }
+    ]);
     listener.failNext('authorize');
     await expect(cp.rpc.call('Authorize', { idTag: 'ANY' })).rejects.toMatchObject({ rpcErrorCode: 'InternalError' });
     expect(await cp.rpc.call('Heartbeat', {})).toHaveProperty('currentTime');

@@ -74,8 +74,13 @@ export interface ChargerListener {
    */
   transactionStarted(e: TransactionStarted): Promise<IdTagVerdict>;
   meterSampled(e: MeterSampled): Promise<void>;
-  /** Called once per transaction, even when the charger repeats its StopTransaction. */
+  /**
+   * Called for every StopTransaction, repeats included (a repeat may follow a crash between the
+   * transaction log's write and the session's): the listener applies it at most once.
+   */
   transactionStopped(e: TransactionStopped): Promise<void>;
+  /** The idTagInfo for StopTransaction.conf: the tag's status at the start of that transaction. */
+  stopVerdict(e: { chargerId: string; transactionId: number; idTag: string }): Promise<IdTagVerdict>;
 }
 
 export class ChargerUnavailableError extends Error {

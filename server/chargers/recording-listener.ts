@@ -64,4 +64,8 @@ export class RecordingListener implements ChargerListener {
   async transactionStopped(e: any) {
     this.record('transactionStopped', e);
   }
+  async stopVerdict(e: any) {
+    this.record('stopVerdict', e);
+    return this.verdicts.get(e.idTag) ?? 'accepted';
+  }
 }

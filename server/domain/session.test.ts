@@ -23,18 +23,18 @@ describe('session transitions', () => {
     ['charger refuses → release', aSession({ state: 'starting' }), { type: 'start-rejected', why: 'rejected' }, 'failed', ['release'], true],
     ['no StartTransaction in time → release', aSession({ state: 'starting' }), { type: 'start-rejected', why: 'timeout' }, 'failed', ['release'], true],
     ['timeout after the start is ignored', charging(), { type: 'start-rejected', why: 'timeout' }, 'charging', [], false],
-    ['transaction starts', aSession({ state: 'starting' }), { type: 'transaction-started', transactionId: 7, meterStartWh: 1000, at: t0 }, 'charging', [], true],
-    ['driver stops', charging(), { type: 'stop-requested', by: 'driver' }, 'stopping', ['remote-stop'], true],
-    ['second tap on stop does nothing', charging({ state: 'stopping' }), { type: 'stop-requested', by: 'driver' }, 'stopping', [], false],
+    ['transaction starts', aSession({ state: 'starting' }), { type: 'transaction-started', transactionId: 7, meterStartWh: 1000, at: t0, receivedAt: t0 }, 'charging', [], true],
+    ['driver stops', charging(), { type: 'stop-requested', by: 'driver' }, 'stopping', ['remote-stop', 'schedule-stop-deadline'], true],
+    ['second tap on stop sends the stop again', charging({ state: 'stopping', stopReason: 'auto-stop' }), { type: 'stop-requested', by: 'driver' }, 'stopping', ['remote-stop'], true],
+    ['a second auto-stop while stopping does nothing', charging({ state: 'stopping' }), { type: 'stop-requested', by: 'auto-stop' }, 'stopping', [], false],
     ['stop before start does nothing', aSession(), { type: 'stop-requested', by: 'driver' }, 'awaiting_payment', [], false],
-    ['charger stops by itself', charging(), { type: 'transaction-stopped', meterStopWh: 11000, at: at(600), reason: 'Local' }, 'finalizing', ['settle'], true],
-    ['stop confirmed', charging({ state: 'stopping', stopReason: 'driver' }), { type: 'transaction-stopped', meterStopWh: 11000, at: at(600), reason: 'Remote' }, 'finalizing', ['settle'], true],
-    ['duplicate stop after finalizing is ignored', charging({ state: 'finalizing' }), { type: 'transaction-stopped', meterStopWh: 11000, at: at(600), reason: 'Remote' }, 'finalizing', [], false],
+    ['charger stops by itself', charging(), { type: 'transaction-stopped', meterStopWh: 11000, at: at(600), receivedAt: at(600), reason: 'Local' }, 'finalizing', ['settle'], true],
+    ['stop confirmed', charging({ state: 'stopping', stopReason: 'driver' }), { type: 'transaction-stopped', meterStopWh: 11000, at: at(600), receivedAt: at(600), reason: 'Remote' }, 'finalizing', ['settle'], true],
+    ['duplicate stop after finalizing is ignored', charging({ state: 'finalizing' }), { type: 'transaction-stopped', meterStopWh: 11000, at: at(600), receivedAt: at(600), reason: 'Remote' }, 'finalizing', [], false],
     ['charger lost while charging → finalize from last reading', charging({ energyWh: 5000 }), { type: 'charger-lost', at: at(900) }, 'finalizing', ['settle'], true],
     ['charger lost while starting → release', aSession({ state: 'starting' }), { type: 'charger-lost', at: at(60) }, 'failed', ['release'], true],
     ['settled → completed', charging({ state: 'finalizing' }), { type: 'settled', capturedOre: 5000, cancelledOre: 30000 }, 'completed', [], true],
-    ['stop refused → keep charging', charging({ state: 'stopping', stopReason: 'driver' }), { type: 'stop-refused' }, 'charging', [], true],
-    ['meter after stop is ignored', charging({ state: 'completed' }), { type: 'meter', energyWh: 20000, at: at(1000) }, 'completed', [], false]
+    ['meter after stop is ignored', charging({ state: 'completed' }), { type: 'meter', energyWh: 20000, at: at(1000), receivedAt: at(1000) }, 'completed', [], false]
   ];
 
   it.each(table)('%s', (_name, from, event, state, commands, applied) => {
@@ -47,19 +47,19 @@ describe('session transitions', () => {
 
 describe('meter values', () => {
   it('tracks energy from meterStart and power', () => {
-    const r = transition(charging(), { type: 'meter', energyWh: 4500, powerW: 11000, at: at(60) }, ctx);
+    const r = transition(charging(), { type: 'meter', energyWh: 4500, powerW: 11000, at: at(60), receivedAt: at(60) }, ctx);
     expect(r.session.energyWh).toBe(3500);
     expect(r.session.powerW).toBe(11000);
     expect(r.commands).toEqual([]);
   });
 
   it('never lets energy go backwards (out-of-order samples)', () => {
-    const r = transition(charging({ energyWh: 3500 }), { type: 'meter', energyWh: 2000, at: at(30) }, ctx);
+    const r = transition(charging({ energyWh: 3500 }), { type: 'meter', energyWh: 2000, at: at(30), receivedAt: at(30) }, ctx);
     expect(r.session.energyWh).toBe(3500);
   });
 
   it('ignores a sample older than the latest one', () => {
-    const r = transition(charging({ energyWh: 3500, lastMeterAt: at(60) }), { type: 'meter', energyWh: 9000, powerW: 1, at: at(30) }, ctx);
+    const r = transition(charging({ energyWh: 3500, lastMeterAt: at(60) }), { type: 'meter', energyWh: 9000, powerW: 1, at: at(30), receivedAt: at(30) }, ctx);
     expect(r.applied).toBe(false);
     expect(r.session.energyWh).toBe(3500);
   });
@@ -67,19 +67,19 @@ describe('meter values', () => {
   it('auto-stops on the energy rate even when the charger reports no power', () => {
     // 10 kWh in the last 10 s is 3.6 MW observed: two more intervals would pass 100 kr.
     const s = charging({ authorizedOre: 10000, reservedOre: 10000, energyWh: 5000, lastMeterAt: at(590) });
-    const r = transition(s, { type: 'meter', energyWh: 1000 + 15000, at: at(600) }, ctx);
+    const r = transition(s, { type: 'meter', energyWh: 1000 + 15000, at: at(600), receivedAt: at(600) }, ctx);
     expect(r.session.state).toBe('stopping');
-    const calm = transition({ ...s }, { type: 'meter', energyWh: 1000 + 5010, at: at(600) }, ctx);
+    const calm = transition({ ...s }, { type: 'meter', energyWh: 1000 + 5010, at: at(600), receivedAt: at(600) }, ctx);
     expect(calm.session.state).toBe('charging');
   });
 
   it('auto-stops before the cost can pass the reservation', () => {
     // 5 kr/kWh, reserved 100 kr: 19.9 kWh at 22 kW projects past 100 kr within two intervals.
     const s = charging({ authorizedOre: 10000, reservedOre: 10000 });
-    const r = transition(s, { type: 'meter', energyWh: 1000 + 19900, powerW: 22000, at: at(3000) }, ctx);
+    const r = transition(s, { type: 'meter', energyWh: 1000 + 19900, powerW: 22000, at: at(3000), receivedAt: at(3000) }, ctx);
     expect(r.session.state).toBe('stopping');
     expect(r.session.stopReason).toBe('auto-stop');
-    expect(r.commands).toEqual([{ type: 'remote-stop', transactionId: 7 }]);
+    expect(r.commands).toEqual([{ type: 'remote-stop', transactionId: 7 }, { type: 'schedule-stop-deadline' }]);
   });
 });
 
@@ -87,7 +87,7 @@ describe('idle time', () => {
   const idleTariff = aTariff({ idleFeePerMinuteOre: 100, idleGraceMinutes: 0 });
   it('counts the time a plugged-in car stops drawing power, and bills it', () => {
     let s = charging({ tariff: idleTariff, lastMeterAt: t0 });
-    const step = (wh: number, w: number, sec: number) => (s = transition(s, { type: 'meter', energyWh: 1000 + wh, powerW: w, at: at(sec) }, ctx).session);
+    const step = (wh: number, w: number, sec: number) => (s = transition(s, { type: 'meter', energyWh: 1000 + wh, powerW: w, at: at(sec), receivedAt: at(sec) }, ctx).session);
     step(500, 11000, 60); // drawing
     step(500, 0, 120); // full: idle since the previous sample (60 s)
     step(500, 0, 180);
@@ -96,7 +96,7 @@ describe('idle time', () => {
     expect(s.idleSeconds).toBe(120);
     expect(s.idleSince).toBeUndefined();
     step(800, 0, 300); // idle from 240 s
-    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 1800, at: at(420), reason: 'EVDisconnected' }, ctx);
+    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 1800, at: at(420), receivedAt: at(420), reason: 'EVDisconnected' }, ctx);
     expect(r.session.idleSeconds).toBe(120 + 180);
     // 0.8 kWh at 5 kr + 5 idle minutes at 1 kr
     expect(r.session.costOre).toBe(400 + 500);
@@ -104,16 +104,16 @@ describe('idle time', () => {
 
   it('is free within the grace period', () => {
     let s = charging({ tariff: aTariff({ idleFeePerMinuteOre: 100, idleGraceMinutes: 10 }), lastMeterAt: t0 });
-    s = transition(s, { type: 'meter', energyWh: 2000, powerW: 11000, at: at(60) }, ctx).session;
-    s = transition(s, { type: 'meter', energyWh: 2000, powerW: 0, at: at(120) }, ctx).session;
-    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 2000, at: at(500), reason: 'Local' }, ctx);
+    s = transition(s, { type: 'meter', energyWh: 2000, powerW: 11000, at: at(60), receivedAt: at(60) }, ctx).session;
+    s = transition(s, { type: 'meter', energyWh: 2000, powerW: 0, at: at(120), receivedAt: at(120) }, ctx).session;
+    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 2000, at: at(500), receivedAt: at(500), reason: 'Local' }, ctx);
     expect(r.session.costOre).toBe(500);
   });
 });
 
 describe('finalizing', () => {
   it('bills meterStop − meterStart and captures the cost', () => {
-    const r = transition(charging({ energyWh: 42000 }), { type: 'transaction-stopped', meterStopWh: 1000 + 43228, at: at(3000), reason: 'Remote' }, ctx);
+    const r = transition(charging({ energyWh: 42000 }), { type: 'transaction-stopped', meterStopWh: 1000 + 43228, at: at(3000), receivedAt: at(3000), reason: 'Remote' }, ctx);
     expect(r.session.energyWh).toBe(43228);
     expect(r.session.costOre).toBe(21614);
     expect(r.commands).toEqual([{ type: 'settle', captureOre: 21614 }]);
@@ -121,25 +121,92 @@ describe('finalizing', () => {
 
   it('captures nothing for a session that delivered nothing', () => {
     const s = charging({ tariff: aTariff({ startFeeOre: 500, perMinuteOre: 100 }) });
-    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 1000, at: at(300), reason: 'EVDisconnected' }, ctx);
+    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 1000, at: at(300), receivedAt: at(300), reason: 'EVDisconnected' }, ctx);
     expect(r.commands).toEqual([{ type: 'settle', captureOre: 0 }]);
   });
 
   it('never captures more than was authorized', () => {
-    const r = transition(charging({ authorizedOre: 20000 }), { type: 'transaction-stopped', meterStopWh: 1000 + 50000, at: at(3000), reason: 'Local' }, ctx);
+    const r = transition(charging({ authorizedOre: 20000 }), { type: 'transaction-stopped', meterStopWh: 1000 + 50000, at: at(3000), receivedAt: at(3000), reason: 'Local' }, ctx);
     expect(r.session.costOre).toBe(25000);
     expect(r.commands).toEqual([{ type: 'settle', captureOre: 20000 }]);
   });
 
   it('includes time-based fees from start to stop', () => {
     const s = charging({ tariff: aTariff({ perMinuteOre: 60, startFeeOre: 300 }) });
-    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 2000, at: at(600), reason: 'Local' }, ctx);
+    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 2000, at: at(600), receivedAt: at(600), reason: 'Local' }, ctx);
     expect(r.session.costOre).toBe(500 + 600 + 300);
   });
 
   it('keeps the first stop reason (driver) over the charger\'s word', () => {
-    const r = transition(charging({ state: 'stopping', stopReason: 'driver' }), { type: 'transaction-stopped', meterStopWh: 2000, at: at(60), reason: 'Remote' }, ctx);
+    const r = transition(charging({ state: 'stopping', stopReason: 'driver' }), { type: 'transaction-stopped', meterStopWh: 2000, at: at(60), receivedAt: at(60), reason: 'Remote' }, ctx);
     expect(r.session.stopReason).toBe('driver');
+  });
+});
+
+/**
+ * What a charger claims is held to bounds (charger-claims.ts). Each case is a hole found by fault
+ * injection on a 22 kW connector at 5 kr/kWh and 1 kr/min; before the bounds, each took money
+ * that was not owed or gave energy away.
+ */
+describe('a charger that lies', () => {
+  const tariff = aTariff({ perMinuteOre: 100 });
+  const live = (over: Partial<Session> = {}) =>
+    charging({ tariff, maxPowerW: 22000, createdAt: at(-30), authorizedOre: 35000, reservedOre: 35000, ...over });
+  const started = (claimed: Date, receivedAt = t0) =>
+    transition(aSession({ state: 'starting', tariff, maxPowerW: 22000, createdAt: at(-30), authorizedOre: 35000 }), {
+      type: 'transaction-started', transactionId: 7, meterStartWh: 1000, at: claimed, receivedAt
+    }, ctx).session;
+
+  it('bills the time from when the driver could have started, not a start dated a day earlier', () => {
+    const s = started(at(-86_400));
+    expect(s.startedAt).toEqual(at(-30));
+    expect(s.anomalies).toContain('timestamp-before-window');
+    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 1500, at: at(60), receivedAt: at(60), reason: 'Local' }, ctx);
+    expect(r.session.costOre).toBe(250 + 150); // 0.5 kWh and 90 s, not a day of minutes
+  });
+
+  it('bills a stop dated 2099 at the time plugpay heard it', () => {
+    const r = transition(live(), { type: 'transaction-stopped', meterStopWh: 1500, at: new Date('2099-01-01T00:00:00Z'), receivedAt: at(120), reason: 'Local' }, ctx);
+    expect(r.session.stoppedAt).toEqual(at(120));
+    expect(r.session.costOre).toBe(250 + 200);
+    expect(r.session.anomalies).toContain('timestamp-after-receipt');
+  });
+
+  it('bills no more energy than the connector can deliver (meterStop of 1 GWh)', () => {
+    const r = transition(live(), { type: 'transaction-stopped', meterStopWh: 1_000_000_000_000, at: at(600), receivedAt: at(600), reason: 'Local' }, ctx);
+    // 22 kW for 10 minutes is 3 667 Wh; with the meter margin at most 3 901 Wh.
+    expect(r.session.energyWh).toBeLessThanOrEqual(3901);
+    expect(r.session.energyWh).toBeGreaterThanOrEqual(3667);
+    expect(r.session.anomalies).toContain('energy-above-physical');
+    expect(r.commands[0]).toMatchObject({ type: 'settle' });
+    expect((r.commands[0] as { captureOre: number }).captureOre).toBeLessThan(35000);
+  });
+
+  it('does not give energy away when meterStop is below meterStart', () => {
+    const s = live({ energyWh: 5000, lastMeterAt: at(1200) });
+    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 0, at: at(1210), receivedAt: at(1210), reason: 'Local' }, ctx);
+    expect(r.session.energyWh).toBe(5000);
+    expect(r.session.anomalies).toContain('register-below-start');
+  });
+
+  it('takes the samples when the register difference is smaller than what was shown', () => {
+    const r = transition(live({ energyWh: 3000, lastMeterAt: at(900) }), { type: 'transaction-stopped', meterStopWh: 2500, at: at(910), receivedAt: at(910), reason: 'Local' }, ctx);
+    expect(r.session.energyWh).toBe(3000);
+    expect(r.session.anomalies).toContain('register-below-samples');
+  });
+
+  it('caps a sample beyond the connector\'s power, and its timestamp from the future', () => {
+    const r = transition(live({ lastMeterAt: at(50) }), { type: 'meter', energyWh: 1000 + 900_000, powerW: 9_000_000, at: new Date('2099-01-01T00:00:00Z'), receivedAt: at(60) }, ctx);
+    expect(r.session.lastMeterAt).toEqual(at(60));
+    expect(r.session.energyWh).toBeLessThanOrEqual(Math.ceil(22000 * 60 / 3600 * 1.05) + 50);
+    expect(r.session.powerW).toBeLessThanOrEqual(44000);
+    expect(r.session.anomalies).toEqual(expect.arrayContaining(['timestamp-after-receipt', 'energy-above-physical']));
+  });
+
+  it('keeps a queued stop\'s own time when it lies within bounds (the charger was offline)', () => {
+    const r = transition(live({ lastMeterAt: at(300) }), { type: 'transaction-stopped', meterStopWh: 3000, at: at(400), receivedAt: at(2000), reason: 'Local' }, ctx);
+    expect(r.session.stoppedAt).toEqual(at(400));
+    expect(r.session.anomalies ?? []).toEqual([]);
   });
 });
 

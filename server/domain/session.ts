@@ -8,6 +8,7 @@
  *         └─payment failed─▶ failed ◀─start refused / timed out           ▼
  *                                                               stopping ──stopped──▶ finalizing ──settled──▶ completed
  */
+import { boundEnergy, clampInstant, deliveredEnergy, type Anomaly } from './charger-claims.js';
 import { costOf, shouldAutoStop, type Tariff, type Usage } from './tariff.js';
 import type { Ore } from './money.js';
 
@@ -48,6 +49,12 @@ export interface Session {
   failure?: string;
   costOre?: Ore;
   captureOre?: Ore;
+  /** When the driver opened the session: no transaction of it can have started earlier. */
+  createdAt?: Date;
+  /** The connector's rated power: energy beyond what it can deliver is not billed. */
+  maxPowerW?: number;
+  /** What the charger claimed and plugpay corrected (charger-claims.ts), for the operator. */
+  anomalies?: Anomaly[];
 }
 
 export type SessionEvent =
@@ -56,18 +63,21 @@ export type SessionEvent =
   /** The driver walked away from the approval and another driver wants the connector. */
   | { type: 'abandoned' }
   | { type: 'start-rejected'; why: 'rejected' | 'unreachable' | 'timeout' }
-  | { type: 'transaction-started'; transactionId: number; meterStartWh: number; at: Date }
-  | { type: 'meter'; energyWh?: number; powerW?: number; at: Date }
+  /** `at` is the charger's timestamp; `receivedAt` is plugpay's clock when the message came in. */
+  | { type: 'transaction-started'; transactionId: number; meterStartWh: number; at: Date; receivedAt: Date }
+  | { type: 'meter'; energyWh?: number; powerW?: number; at: Date; receivedAt: Date }
   | { type: 'stop-requested'; by: 'driver' | 'auto-stop' }
-  | { type: 'stop-refused' }
-  | { type: 'transaction-stopped'; meterStopWh: number; at: Date; reason: string }
+  | { type: 'transaction-stopped'; meterStopWh: number; at: Date; receivedAt: Date; reason: string }
   | { type: 'charger-lost'; at: Date }
   | { type: 'settled'; capturedOre: Ore; cancelledOre: Ore };
 
 export type SessionCommand =
   | { type: 'remote-start' }
   | { type: 'schedule-start-timeout' }
+  /** Sent until the charger reports the transaction stopped (a refusal or silence is retried). */
   | { type: 'remote-stop'; transactionId: number }
+  /** If the stop has not taken effect by then, take the connector out of service and alert. */
+  | { type: 'schedule-stop-deadline' }
   /** Capture `captureOre` (0: nothing), release the rest, send the receipt when something was captured. */
   | { type: 'settle'; captureOre: Ore }
   /** Release a reservation that was authorized but will not be used. */
@@ -120,12 +130,28 @@ export function runningCost(s: Session, at: Date): Ore {
 /** Below this a sample with no energy gained counts as not drawing (a car's standby draw). */
 const IDLE_POWER_W = 100;
 
-/** Finalizes: the cost from meterStop − meterStart (or the last reading), capped at the authorization. */
-function finalize(s: Session, stopReason: string, at: Date, meterStopWh?: number): Transition {
-  const energyWh =
-    meterStopWh !== undefined && s.meterStartWh !== undefined ? Math.max(0, meterStopWh - s.meterStartWh) : s.energyWh;
+function withAnomalies(s: Session, found: Anomaly[]): Anomaly[] | undefined {
+  if (found.length === 0) return s.anomalies;
+  return [...new Set([...(s.anomalies ?? []), ...found])];
+}
+
+/**
+ * Finalizes: the energy from the register and the samples within physical bounds
+ * (charger-claims.ts), the time by plugpay's clock, the cost capped at the authorization.
+ * `at` has already been bounded by the caller's event handling.
+ */
+function finalize(s: Session, stopReason: string, at: Date, meterStopWh?: number, found: Anomaly[] = []): Transition {
   const stoppedAt = at < (s.startedAt ?? at) ? s.startedAt! : at;
-  const ended: Session = { ...s, energyWh, stoppedAt };
+  const energy = deliveredEnergy({
+    meterStartWh: s.meterStartWh,
+    meterStopWh,
+    sampledWh: s.energyWh,
+    maxPowerW: s.maxPowerW,
+    startedAt: s.startedAt,
+    stoppedAt
+  });
+  const energyWh = energy.value;
+  const ended: Session = { ...s, energyWh, stoppedAt, anomalies: withAnomalies(s, [...found, ...energy.anomalies]) };
   const usage = usageOf(ended, stoppedAt);
   const costOre = costOf(s.tariff, usage).totalOre;
   // The auto-stop keeps the cost under the reservation; the cap is the last guard of the money rule.
@@ -197,46 +223,56 @@ export function transition(s: Session, e: SessionEvent, ctx: TransitionContext):
         applied: true
       };
 
-    case 'transaction-started':
+    case 'transaction-started': {
       if (s.state !== 'starting') return unchanged(s);
+      // Charging cannot have started before the driver opened the session, nor after we heard of it.
+      const start = clampInstant(e.at, s.createdAt ?? e.receivedAt, e.receivedAt);
       return {
         session: {
           ...s,
           state: 'charging',
           transactionId: e.transactionId,
           meterStartWh: e.meterStartWh,
-          startedAt: e.at,
+          startedAt: start.value,
           energyWh: 0,
-          powerW: 0
+          powerW: 0,
+          anomalies: withAnomalies(s, start.anomalies)
         },
         commands: [],
         applied: true
       };
+    }
 
     case 'meter': {
       if (s.state !== 'charging' && s.state !== 'stopping') return unchanged(s);
       // Samples can arrive out of order: an older one changes nothing (the gateway stores it).
       if (s.lastMeterAt && e.at < s.lastMeterAt) return unchanged(s);
-      const energyWh =
+      const when = clampInstant(e.at, s.lastMeterAt ?? s.startedAt ?? e.receivedAt, e.receivedAt);
+      const at = when.value;
+      const claimed =
         e.energyWh !== undefined && s.meterStartWh !== undefined ? Math.max(s.energyWh, e.energyWh - s.meterStartWh) : s.energyWh;
-      const next: Session = { ...s, energyWh, powerW: e.powerW ?? s.powerW, lastMeterAt: e.at, ...trackIdle(s, energyWh, e.powerW, e.at) };
+      const bounded = boundEnergy(claimed, s.maxPowerW, s.startedAt, at);
+      const energyWh = Math.max(s.energyWh, bounded.value);
+      const powerW = e.powerW === undefined ? s.powerW : Math.max(0, Math.min(e.powerW, s.maxPowerW ? s.maxPowerW * 2 : e.powerW));
+      const found = [...when.anomalies, ...bounded.anomalies.filter((a) => a !== 'no-power-rating')];
+      const next: Session = { ...s, energyWh, powerW, lastMeterAt: at, ...trackIdle(s, energyWh, powerW, at), anomalies: withAnomalies(s, found) };
       // Power as the energy actually grew since the last sample: a charger that reports no power,
       // or reports it late, must not let the cost run past the reservation.
       const since = s.lastMeterAt ?? s.startedAt;
-      const seconds = since ? (e.at.getTime() - since.getTime()) / 1000 : 0;
+      const seconds = since ? (at.getTime() - since.getTime()) / 1000 : 0;
       const observedW = seconds > 0 ? Math.ceil(((energyWh - s.energyWh) * 3600) / seconds) : 0;
       if (
         s.state === 'charging' &&
         shouldAutoStop(
           s.tariff,
-          { ...usageOf(next, e.at), powerW: Math.max(next.powerW, observedW) },
+          { ...usageOf(next, at), powerW: Math.max(next.powerW, observedW) },
           s.authorizedOre ?? s.reservedOre,
           ctx.meterIntervalSeconds
         )
       ) {
         return {
           session: { ...next, state: 'stopping', stopReason: 'auto-stop' },
-          commands: [{ type: 'remote-stop', transactionId: s.transactionId! }],
+          commands: [{ type: 'remote-stop', transactionId: s.transactionId! }, { type: 'schedule-stop-deadline' }],
           applied: true
         };
       }
@@ -244,21 +280,24 @@ export function transition(s: Session, e: SessionEvent, ctx: TransitionContext):
     }
 
     case 'stop-requested':
+      // A stop the charger refused or ignored stays wanted: the session stays `stopping` and the
+      // stop is sent again (by its retries, and at once when the driver presses Stop again).
+      if (s.state === 'stopping' && e.by === 'driver') {
+        return { session: s, commands: [{ type: 'remote-stop', transactionId: s.transactionId! }], applied: true };
+      }
       if (s.state !== 'charging') return unchanged(s);
       return {
         session: { ...s, state: 'stopping', stopReason: e.by },
-        commands: [{ type: 'remote-stop', transactionId: s.transactionId! }],
+        commands: [{ type: 'remote-stop', transactionId: s.transactionId! }, { type: 'schedule-stop-deadline' }],
         applied: true
       };
 
-    case 'stop-refused':
-      // The charger said no (or was unreachable): keep charging and let the driver try again.
-      if (s.state !== 'stopping' || s.stopReason !== 'driver') return unchanged(s);
-      return { session: { ...s, state: 'charging', stopReason: undefined }, commands: [], applied: true };
-
-    case 'transaction-stopped':
+    case 'transaction-stopped': {
       if (s.state !== 'charging' && s.state !== 'stopping') return unchanged(s);
-      return finalize(s, 'charger', e.at, e.meterStopWh);
+      // A stop dated in the future (or before the last reading) is billed to when we know it happened.
+      const stop = clampInstant(e.at, s.lastMeterAt ?? s.startedAt ?? e.receivedAt, e.receivedAt);
+      return finalize(s, 'charger', stop.value, e.meterStopWh, stop.anomalies);
+    }
 
     case 'charger-lost':
       if (s.state === 'starting') {

@@ -8,6 +8,17 @@ import type { Db } from '../store/db.js';
 import { OutboxRepository, type OutboxJob } from '../store/outbox-repository.js';
 import type { Clock } from '../sessions/ports.js';
 
+/** The longest ordinary backoff between two attempts. */
+const MAX_BACKOFF_MS = 10 * 60_000;
+/** How often a dead-lettered job is tried again. */
+const DEAD_LETTER_RETRY_MS = 15 * 60_000;
+
+/** A wait the error asks for: a job's RetryLater, or a provider's Retry-After (VippsError). */
+function retryAfterOf(err: unknown): number | undefined {
+  const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 export interface JobRunner {
   runJob(job: OutboxJob): Promise<void>;
   pollPendingPayments(): Promise<void>;
@@ -26,6 +37,8 @@ export interface WorkerOptions {
   pollMs?: number;
   maxAttempts?: number;
   baseBackoffMs?: number;
+  /** Told of every attempt's outcome (metrics). */
+  onOutcome?: (job: OutboxJob, outcome: 'done' | 'waiting' | 'failed' | 'dead', ms: number) => void;
 }
 
 export class OutboxWorker {
@@ -98,20 +111,38 @@ export class OutboxWorker {
 
   private async perform(job: OutboxJob): Promise<void> {
     const log = this.opts.logger.child({ jobId: job.id, kind: job.kind, sessionId: job.sessionId, key: job.idempotencyKey });
+    const started = Date.now();
     try {
       await this.opts.runner.runJob(job);
       await this.outbox.complete(this.opts.db, job.id);
+      this.opts.onOutcome?.(job, 'done', Date.now() - started);
     } catch (err) {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      if (job.attempts >= (this.opts.maxAttempts ?? 25)) {
-        // Someone must look at this: it stays in the outbox, marked failed, and is logged as an error.
-        log.error({ err, attempts: job.attempts }, 'outbox job failed for good');
-        await this.outbox.fail(this.opts.db, job.id, message).catch(() => undefined);
+      const paced = retryAfterOf(err);
+      const now = this.opts.clock.now().getTime();
+      if (paced !== undefined && (err as Error).name === 'RetryLater') {
+        // The job chose its own pace (waiting for a charger, a stop to take effect): not a failure.
+        log.debug({ attempts: job.attempts, retryInMs: paced, why: message }, 'outbox job waits');
+        await this.outbox.retryLater(this.opts.db, job.id, new Date(now + paced), message).catch(() => undefined);
+        this.opts.onOutcome?.(job, 'waiting', Date.now() - started);
         return;
       }
-      const delay = Math.min((this.opts.baseBackoffMs ?? 1000) * 2 ** (job.attempts - 1), 10 * 60_000);
+      const backoff = Math.min((this.opts.baseBackoffMs ?? 1000) * 2 ** Math.min(job.attempts - 1, 20), MAX_BACKOFF_MS);
+      // A provider's Retry-After is a floor: retrying sooner only earns another refusal.
+      const delay = Math.max(backoff, paced ?? 0);
+      if (job.attempts >= (this.opts.maxAttempts ?? 25)) {
+        // Dead letter: an operator must look (the alert, the metric, the operator view), but the
+        // job is never given up, since a reservation left open is money held from a driver. It
+        // keeps being retried, slowly.
+        if (!job.deadAt) log.error({ err, attempts: job.attempts, alert: 'dead-letter' }, 'ALERT: outbox job keeps failing; dead-lettered, still retried every 15 minutes');
+        else log.warn({ err, attempts: job.attempts }, 'dead-lettered outbox job failed again');
+        await this.outbox.deadLetter(this.opts.db, job.id, new Date(now + Math.max(DEAD_LETTER_RETRY_MS, paced ?? 0)), message).catch(() => undefined);
+        this.opts.onOutcome?.(job, 'dead', Date.now() - started);
+        return;
+      }
       log.warn({ err, attempts: job.attempts, retryInMs: delay }, 'outbox job failed; will retry');
-      await this.outbox.retryLater(this.opts.db, job.id, new Date(this.opts.clock.now().getTime() + delay), message).catch(() => undefined);
+      await this.outbox.retryLater(this.opts.db, job.id, new Date(now + delay), message).catch(() => undefined);
+      this.opts.onOutcome?.(job, 'failed', Date.now() - started);
     }
   }
 

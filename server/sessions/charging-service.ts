@@ -27,6 +27,19 @@ export interface ChargingSettings {
   offlineGraceSeconds: number;
   reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
   termsUrl: string;
+  /**
+   * How long a stop may go unconfirmed (no StopTransaction) before the connector is taken out of
+   * service and the operator alerted; the stop keeps being retried after that. Default 180 s.
+   */
+  stopDeadlineSeconds?: number;
+}
+
+/** Thrown by a job that must run again later, at a pace it chooses (the worker honours retryAfterMs). */
+export class RetryLater extends Error {
+  constructor(message: string, public readonly retryAfterMs: number) {
+    super(message);
+    this.name = 'RetryLater';
+  }
 }
 
 /** Tells connected screens that something changed; the realtime layer implements it. */
@@ -57,6 +70,19 @@ function sameText(a: string, b: string): boolean {
 
 /** Approving in the app takes well under a minute; two minutes of silence means the driver left. */
 const ABANDON_AFTER_MS = 2 * 60_000;
+
+/**
+ * A payment Vipps has never heard of this long after the session was opened was never created
+ * (plugpay died between writing the session and calling Vipps): the session is a ghost. The
+ * create call gives up well before this (client timeouts and retries).
+ */
+const GHOST_AFTER_MS = 45_000;
+
+/** Retries of RemoteStart while the charger is away (e.g. reconnecting after a restart of plugpay). */
+const START_RETRY_MS = 2_000;
+
+/** Backoff of a stop that was refused, ignored or could not be sent: 1 s doubling to 30 s. */
+const stopRetryMs = (attempts: number) => Math.min(30_000, 1000 * 2 ** Math.max(0, attempts - 1));
 
 const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the energy measured before it went offline.';
 
@@ -253,6 +279,7 @@ export class ChargingService implements ChargerListener {
         tariff: c.tariff!,
         energyWh: 0,
         powerW: 0,
+        maxPowerW: c.maxPowerW,
         createdAt: this.clock.now()
       });
       return { session, c };
@@ -288,7 +315,8 @@ export class ChargingService implements ChargerListener {
 
   async stopSession(sessionId: string, token: string | undefined): Promise<SessionView> {
     const s = await this.authorized(sessionId, token, 'stop');
-    if (s.state === 'charging') await this.apply(s.id, { type: 'stop-requested', by: 'driver' });
+    // While stopping, pressing Stop again sends the stop again at once (the charger may have ignored it).
+    if (s.state === 'charging' || s.state === 'stopping') await this.apply(s.id, { type: 'stop-requested', by: 'driver' });
     return this.view((await this.sessions.find(this.deps.db, s.id))!);
   }
 
@@ -316,28 +344,32 @@ export class ChargingService implements ChargerListener {
     }
     const fresh = await this.notifications.recordOnce(this.deps.db, n);
     if (!fresh || !n.success) return;
-    const status = ({ AUTHORIZED: 'authorized', ABORTED: 'rejected', EXPIRED: 'expired', TERMINATED: 'terminated' } as const)[
-      n.name as 'AUTHORIZED'
-    ];
-    const event = status ? this.paymentEvent(status, n.amountOre) : null;
-    if (event) await this.apply(s.id, event);
+    // A webhook is a hint, never the fact: whoever holds the webhook secret could sign one. The
+    // payment's state is read from the ePayment API (GET /payments/{reference}) before anything
+    // starts a charger or releases a reservation.
+    if (!['AUTHORIZED', 'ABORTED', 'EXPIRED', 'TERMINATED'].includes(n.name)) return;
+    await this.pollPayment(s.id);
   }
 
   /** Polling, the other half of "webhooks AND polling". */
   async pollPayment(sessionId: string): Promise<void> {
     const s = await this.sessions.find(this.deps.db, sessionId);
-    if (!s || s.state !== 'awaiting_payment') return;
+    // A released session may still learn of a late authorization: it is released again (settle).
+    const lateAuthorization = s?.state === 'failed' && s.authorizedOre === undefined;
+    if (!s || (s.state !== 'awaiting_payment' && !lateAuthorization)) return;
     let snap: ReservationSnapshot;
     try {
       snap = await this.deps.payments.getReservation(s.paymentReference);
     } catch (err) {
-      // A payment that was never created (a crash between insert and create) ends after the expiry window.
-      if ((err as { status?: number }).status === 404 && this.clock.now().getTime() - s.createdAt.getTime() > 15 * 60_000) {
+      // A payment that was never created (plugpay died between writing the session and calling
+      // Vipps) is a ghost holding the connector: it ends once the create call is surely over.
+      if ((err as { status?: number }).status === 404 && this.clock.now().getTime() - s.createdAt.getTime() > GHOST_AFTER_MS) {
         await this.apply(s.id, { type: 'payment-failed', status: 'terminated' });
         return;
       }
       throw err;
     }
+    if (lateAuthorization && snap.status !== 'authorized') return;
     const event = this.paymentEvent(snap.status, snap.authorizedOre || snap.amountOre);
     if (event) await this.apply(s.id, event);
   }
@@ -368,9 +400,8 @@ export class ChargingService implements ChargerListener {
     if (!result) return null;
     if (result.changed) {
       if (event.type !== 'meter') this.deps.logger.info({ sessionId, event: event.type, state: result.saved.state }, 'session changed');
-      if (result.commands.some((c) => c.type === 'settle' || c.type === 'release')) this.wakeWorker();
+      if (result.commands.length > 0) this.wakeWorker();
       await this.publish(result.saved, event.type);
-      for (const c of result.commands) await this.runChargerCommand(result.saved, c);
     }
     return result.saved;
   }
@@ -393,38 +424,28 @@ export class ChargingService implements ChargerListener {
           runAt: new Date(this.clock.now().getTime() + this.deps.settings.startTimeoutSeconds * 1000)
         });
         return;
-      default:
-        return; // charger commands run after the commit
+      // Charger commands are jobs too: committed with the decision, sent by the worker, retried
+      // until the charger does it, never awaited by a webhook, a page or a poll.
+      case 'remote-start':
+        await this.outbox.enqueue(tx, { kind: 'remote-start', sessionId: s.id, idempotencyKey: `${ref}-remote-start` });
+        return;
+      case 'remote-stop':
+        // One stop job per session; pressing Stop again re-arms it to run now.
+        await this.outbox.enqueue(tx, { kind: 'remote-stop', sessionId: s.id, idempotencyKey: `${ref}-remote-stop`, payload: { transactionId: c.transactionId }, replace: true });
+        return;
+      case 'schedule-stop-deadline':
+        await this.outbox.enqueue(tx, {
+          kind: 'stop-deadline',
+          sessionId: s.id,
+          idempotencyKey: `${ref}-stop-deadline`,
+          runAt: new Date(this.clock.now().getTime() + (this.deps.settings.stopDeadlineSeconds ?? 180) * 1000)
+        });
+        return;
     }
   }
 
   private async settleJob(db: Queryable, s: SessionRecord, captureOre: number): Promise<void> {
     await this.outbox.enqueue(db, { kind: 'settle', sessionId: s.id, idempotencyKey: `${s.paymentReference}-settle`, payload: { captureOre }, rearm: true });
-  }
-
-  private async runChargerCommand(s: SessionRecord, c: SessionCommand): Promise<void> {
-    if (c.type === 'remote-start') {
-      let answer: 'accepted' | 'rejected' | 'unreachable';
-      try {
-        answer = await this.deps.chargers.remoteStart(s.chargerId, s.connectorNo, s.idTag);
-      } catch (err) {
-        this.deps.logger.warn({ err, sessionId: s.id, chargerId: s.chargerId }, 'remote start failed');
-        answer = 'unreachable';
-      }
-      if (answer !== 'accepted') await this.apply(s.id, { type: 'start-rejected', why: answer });
-    } else if (c.type === 'remote-stop') {
-      let answer: 'accepted' | 'rejected' | 'unreachable';
-      try {
-        answer = await this.deps.chargers.remoteStop(s.chargerId, c.transactionId);
-      } catch (err) {
-        this.deps.logger.warn({ err, sessionId: s.id, chargerId: s.chargerId }, 'remote stop failed');
-        answer = err instanceof ChargerUnavailableError ? 'unreachable' : 'rejected';
-      }
-      if (answer !== 'accepted') {
-        this.deps.logger.warn({ sessionId: s.id, answer }, 'charger did not accept the stop');
-        await this.apply(s.id, { type: 'stop-refused' });
-      }
-    }
   }
 
   /**
@@ -455,7 +476,7 @@ export class ChargingService implements ChargerListener {
   // ---- outbox jobs ------------------------------------------------------------------------
 
   /** Performs one outbox job; throws to have it retried. */
-  async runJob(job: { kind: string; sessionId?: string; payload: Record<string, unknown> }): Promise<void> {
+  async runJob(job: { kind: string; sessionId?: string; payload: Record<string, unknown>; attempts?: number }): Promise<void> {
     const s = job.sessionId ? await this.sessions.find(this.deps.db, job.sessionId) : null;
     if (!s) throw new Error(`outbox job ${job.kind} names an unknown session ${job.sessionId}`);
     switch (job.kind) {
@@ -466,6 +487,12 @@ export class ChargingService implements ChargerListener {
       case 'start-timeout':
         if (s.state === 'starting') await this.apply(s.id, { type: 'start-rejected', why: 'timeout' });
         return;
+      case 'remote-start':
+        return this.sendRemoteStart(s);
+      case 'remote-stop':
+        return this.sendRemoteStop(s, Number(job.payload.transactionId), job.attempts ?? 1);
+      case 'stop-deadline':
+        return this.stopDeadline(s);
       case 'offline-check': {
         if (await this.stations.chargerOnline(this.deps.db, s.chargerId)) return; // it came back in time
         const at = new Date(String(job.payload.offlineAt));
@@ -477,7 +504,12 @@ export class ChargingService implements ChargerListener {
         const free = c && ['available', 'faulted', 'unavailable'].includes(c.status) && c.chargerOnline;
         if (free && (s.state === 'charging' || s.state === 'stopping')) {
           this.deps.logger.warn({ sessionId: s.id, chargerId: s.chargerId, status: c.status }, 'connector free without StopTransaction; billing from the last reading');
-          await this.apply(s.id, { type: 'charger-lost', at: new Date(String(job.payload.at)) });
+          // The charger rebooted (or lost the transaction) some time after its last reading; the
+          // status came when it was back. The driver pays up to the last evidence of charging,
+          // not for the downtime.
+          const freeAt = new Date(String(job.payload.at));
+          const lastSeen = s.lastMeterAt ?? s.startedAt ?? freeAt;
+          await this.apply(s.id, { type: 'charger-lost', at: lastSeen < freeAt ? lastSeen : freeAt });
         }
         return;
       }
@@ -515,6 +547,65 @@ export class ChargingService implements ChargerListener {
     await this.publish((await this.sessions.find(this.deps.db, s.id))!);
   }
 
+  /**
+   * RemoteStartTransaction (OCPP 1.6 §5.11) for an authorized session. A charger that is away
+   * (reconnecting after a restart) is waited for until the start timeout releases the session.
+   */
+  private async sendRemoteStart(s: SessionRecord): Promise<void> {
+    if (s.state !== 'starting') return;
+    let answer: 'accepted' | 'rejected';
+    try {
+      answer = await this.deps.chargers.remoteStart(s.chargerId, s.connectorNo, s.idTag);
+    } catch (err) {
+      if (err instanceof ChargerUnavailableError) throw new RetryLater(`charger ${s.chargerId} is not connected; RemoteStart waits for it`, START_RETRY_MS);
+      this.deps.logger.warn({ err, sessionId: s.id, chargerId: s.chargerId }, 'remote start failed');
+      answer = 'rejected';
+    }
+    if (answer !== 'accepted') await this.apply(s.id, { type: 'start-rejected', why: 'rejected' });
+  }
+
+  /**
+   * RemoteStopTransaction (OCPP 1.6 §5.12), sent until the StopTransaction arrives: a refusal,
+   * silence, an unreachable charger and an accepted stop that never happens are all retried with
+   * backoff. Money keeps flowing while the charger charges, so giving up is never an option.
+   */
+  private async sendRemoteStop(s: SessionRecord, transactionId: number, attempts: number): Promise<void> {
+    if (s.state !== 'stopping') return;
+    let answer: string;
+    try {
+      answer = await this.deps.chargers.remoteStop(s.chargerId, transactionId);
+    } catch (err) {
+      answer = err instanceof ChargerUnavailableError ? 'unreachable' : 'error';
+      this.deps.logger.warn({ err, sessionId: s.id, chargerId: s.chargerId }, 'remote stop could not be sent');
+    }
+    if (answer !== 'accepted') this.deps.logger.warn({ sessionId: s.id, chargerId: s.chargerId, answer, attempts }, 'charger did not accept the stop; retrying');
+    // Accepted or not, the job ends only when the session has left `stopping` (a later run sees it).
+    throw new RetryLater(`stop ${answer}; waiting for StopTransaction`, stopRetryMs(attempts));
+  }
+
+  /**
+   * The stop has gone unconfirmed past its deadline: the connector is set Inoperative (OCPP 1.6
+   * §5.2: a charger applies it once the transaction ends, if not before) so no one else starts
+   * there, and the operator is alerted. The stop job keeps retrying.
+   */
+  private async stopDeadline(s: SessionRecord): Promise<void> {
+    if (s.state !== 'stopping') return;
+    this.deps.logger.error(
+      { alert: 'stop-unconfirmed', sessionId: s.id, chargerId: s.chargerId, connectorNo: s.connectorNo, energyWh: s.energyWh },
+      'ALERT: the charger has not confirmed the stop; taking the connector out of service'
+    );
+    this.alerts.stopUnconfirmed?.(s);
+    try {
+      await this.deps.chargers.changeAvailability(s.chargerId, s.connectorNo, false);
+    } catch (err) {
+      if (err instanceof ChargerUnavailableError) throw new RetryLater(`charger ${s.chargerId} unreachable; ChangeAvailability waits`, 30_000);
+      this.deps.logger.error({ err, sessionId: s.id, chargerId: s.chargerId }, 'ChangeAvailability failed');
+    }
+  }
+
+  /** Hooks for metrics and operator alerts (the composition root wires them). */
+  readonly alerts: { stopUnconfirmed?: (s: SessionRecord) => void } = {};
+
   private async sendReceipt(s: SessionRecord): Promise<void> {
     await this.deps.payments.sendReceipt(s.paymentReference, this.receiptOf(s).receipt);
     await this.deps.payments.setReceiptLink(s.paymentReference, `${this.deps.settings.publicUrl}/s/${s.id}?t=${receiptToken(this.deps.secret, s.id)}`);
@@ -532,19 +623,24 @@ export class ChargingService implements ChargerListener {
         await this.settleJob(this.deps.db, s, s.state === 'finalizing' ? (s.captureOre ?? 0) : 0);
       }
       if (s.state === 'charging' || s.state === 'stopping') {
-        if (!(await this.stations.chargerOnline(this.deps.db, s.chargerId))) await this.scheduleOfflineCheck(s, this.clock.now());
+        if (!(await this.stations.chargerOnline(this.deps.db, s.chargerId))) await this.scheduleOfflineCheck(s, this.clock.now(), 'reconcile');
       }
     }
     await this.pollPendingPayments();
   }
 
-  private async scheduleOfflineCheck(s: SessionRecord, at: Date): Promise<void> {
+  /**
+   * One offline check per session: a new departure moves it (`replace`); a restart's reconcile
+   * keeps the pending one (it would otherwise queue a duplicate on every start).
+   */
+  private async scheduleOfflineCheck(s: SessionRecord, at: Date, mode: 'departure' | 'reconcile'): Promise<void> {
     await this.outbox.enqueue(this.deps.db, {
       kind: 'offline-check',
       sessionId: s.id,
-      idempotencyKey: `${s.paymentReference}-offline-${at.getTime()}`,
+      idempotencyKey: `${s.paymentReference}-offline`,
       payload: { offlineAt: at.toISOString() },
-      runAt: new Date(at.getTime() + this.deps.settings.offlineGraceSeconds * 1000)
+      runAt: new Date(at.getTime() + this.deps.settings.offlineGraceSeconds * 1000),
+      ...(mode === 'departure' ? { replace: true } : { rearm: true })
     });
   }
 
@@ -561,7 +657,7 @@ export class ChargingService implements ChargerListener {
 
   async chargerOffline(e: ChargerOffline): Promise<void> {
     for (const s of await this.sessions.liveOnCharger(this.deps.db, e.chargerId)) {
-      if (s.state === 'charging' || s.state === 'stopping') await this.scheduleOfflineCheck(s, e.at);
+      if (s.state === 'charging' || s.state === 'stopping') await this.scheduleOfflineCheck(s, e.at, 'departure');
     }
     await this.stationOf(e.chargerId);
   }
@@ -584,9 +680,10 @@ export class ChargingService implements ChargerListener {
         await this.outbox.enqueue(this.deps.db, {
           kind: 'orphan-check',
           sessionId: live.id,
-          idempotencyKey: `${live.paymentReference}-orphan-${e.at.getTime()}`,
+          idempotencyKey: `${live.paymentReference}-orphan`,
           payload: { at: e.at.toISOString() },
-          runAt: new Date(this.clock.now().getTime() + this.orphanGraceMs())
+          runAt: new Date(this.clock.now().getTime() + this.orphanGraceMs()),
+          rearm: true
         });
       }
     }
@@ -600,12 +697,16 @@ export class ChargingService implements ChargerListener {
 
   async transactionStarted(e: TransactionStarted): Promise<IdTagVerdict> {
     const s = await this.sessions.findBy(this.deps.db, 'id_tag', e.idTag);
-    if (!s || s.chargerId !== e.chargerId) return 'invalid';
+    // A tag paid for one connector starts nothing on another (the driver paid for that one).
+    if (!s || s.chargerId !== e.chargerId || s.connectorNo !== e.connectorNo) {
+      if (s) this.deps.logger.warn({ sessionId: s.id, chargerId: e.chargerId, connectorNo: e.connectorNo, paidFor: s.connectorNo }, 'StartTransaction on a connector the session did not pay for');
+      return 'invalid';
+    }
     if (s.transactionId === e.transactionId) {
       // A repeat: still welcome while the session runs; after it was finalized, the charger must stop.
       return s.state === 'charging' || s.state === 'stopping' ? 'accepted' : 'invalid';
     }
-    const saved = await this.apply(s.id, { type: 'transaction-started', transactionId: e.transactionId, meterStartWh: e.meterStartWh, at: e.at });
+    const saved = await this.apply(s.id, { type: 'transaction-started', transactionId: e.transactionId, meterStartWh: e.meterStartWh, at: e.at, receivedAt: this.clock.now() });
     if (saved?.state === 'charging' && saved.transactionId === e.transactionId) return 'accepted';
     // Too late (the start timed out and the reservation is released): the charger must stop.
     this.deps.logger.warn({ sessionId: s.id, transactionId: e.transactionId, state: saved?.state }, 'transaction for a session that is over');
@@ -618,7 +719,7 @@ export class ChargingService implements ChargerListener {
   async meterSampled(e: MeterSampled): Promise<void> {
     const s = await this.sessions.findBy(this.deps.db, 'transaction_id', e.transactionId);
     if (!s || s.chargerId !== e.chargerId) return;
-    await this.apply(s.id, { type: 'meter', energyWh: e.energyWh, powerW: e.powerW, at: e.at });
+    await this.apply(s.id, { type: 'meter', energyWh: e.energyWh, powerW: e.powerW, at: e.at, receivedAt: this.clock.now() });
   }
 
   async transactionStopped(e: TransactionStopped): Promise<void> {
@@ -627,7 +728,14 @@ export class ChargingService implements ChargerListener {
       this.deps.logger.warn({ transactionId: e.transactionId, chargerId: e.chargerId }, 'stop for a transaction without a session');
       return;
     }
-    await this.apply(s.id, { type: 'transaction-stopped', meterStopWh: e.meterStopWh, at: e.at, reason: e.reason });
+    await this.apply(s.id, { type: 'transaction-stopped', meterStopWh: e.meterStopWh, at: e.at, receivedAt: this.clock.now(), reason: e.reason });
+  }
+
+  /** StopTransaction.conf idTagInfo: the session's own tag was accepted at the start, and still is for this answer. */
+  async stopVerdict(e: { chargerId: string; transactionId: number; idTag: string }): Promise<IdTagVerdict> {
+    const s = await this.sessions.findBy(this.deps.db, 'transaction_id', e.transactionId);
+    if (s && s.chargerId === e.chargerId && s.idTag === e.idTag) return 'accepted';
+    return this.authorize(e.idTag);
   }
 
   // ---- operators --------------------------------------------------------------------------

@@ -147,12 +147,13 @@ function toTransaction(r: Row): ChargeTransactionRecord {
     chargerId: r.charger_id as string,
     connectorNo: r.connector_no as number,
     idTag: r.id_tag as string,
-    meterStartWh: r.meter_start_wh as number,
+    // int8 columns come back from pg as strings.
+    meterStartWh: Number(r.meter_start_wh),
     startedAt: toDate(r.started_at) as Date,
-    meterStopWh: (r.meter_stop_wh as number | null) ?? null,
+    meterStopWh: r.meter_stop_wh == null ? null : Number(r.meter_stop_wh),
     stoppedAt: toDate(r.stopped_at),
     stopReason: (r.stop_reason as string | null) ?? null,
-    lastEnergyWh: (r.last_energy_wh as number | null) ?? null,
+    lastEnergyWh: r.last_energy_wh == null ? null : Number(r.last_energy_wh),
     lastPowerW: (r.last_power_w as number | null) ?? null,
     lastSoc: (r.last_soc as number | null) ?? null,
     lastSampleAt: toDate(r.last_sample_at)

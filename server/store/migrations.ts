@@ -1,6 +1,6 @@
 /**
  * Schema migrations, applied in order on start. Never edit a migration that has shipped:
- * add a new one. Money columns are int4 øre; energy is int4 Wh.
+ * add a new one. Money columns are int4 øre; energy is int8 Wh (006: a register passes 2^31 Wh).
  */
 import type { Db } from './db.js';
 
@@ -183,6 +183,28 @@ alter table charging_sessions add column idle_since timestamptz;
 -- A session names its transaction (charging_sessions.transaction_id); the reverse link was never used.
 drop index charge_transactions_session;
 alter table charge_transactions drop column session_id;
+`
+  },
+  {
+    id: '006-session-core',
+    sql: `
+-- Energy registers are cumulative over a meter's life: a charger that has delivered 2.1 GWh
+-- (a busy DC charger in a few years) no longer fits in 32 bits.
+alter table charge_transactions alter column meter_start_wh type bigint;
+alter table charge_transactions alter column meter_stop_wh type bigint;
+alter table charge_transactions alter column last_energy_wh type bigint;
+alter table charging_sessions alter column meter_start_wh type bigint;
+alter table charging_sessions alter column meter_stop_wh type bigint;
+alter table charging_sessions alter column energy_wh type bigint;
+-- The connector's rated power bounds what a session can be billed for; corrections are kept.
+alter table charging_sessions add column max_power_w int;
+alter table charging_sessions add column anomalies jsonb not null default '[]';
+-- Looked up on every StartTransaction, MeterValues and StopTransaction.
+create index charging_sessions_transaction on charging_sessions(transaction_id) where transaction_id is not null;
+create index charging_sessions_live on charging_sessions(charger_id) where state in ('awaiting_payment','starting','charging','stopping');
+-- A job that keeps failing is marked dead (an operator must look) but is still retried, slowly.
+alter table outbox add column dead_at timestamptz;
+create index outbox_dead on outbox(dead_at) where dead_at is not null and done_at is null;
 `
   }
 ];

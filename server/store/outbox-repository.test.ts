@@ -33,8 +33,8 @@ describe.each(backends())('OutboxRepository on %s', (backend) => {
     now = new Date(now.getTime() + 61_000);
     expect((await outbox.claim(db, now))?.kind).toBe('start-timeout');
     const { rows } = await db.query(`select created_at, done_at from outbox where idempotency_key = 'k-settle'`);
-    expect(new Date(rows[0].created_at).toISOString()).toBe(new Date(iso).toISOString());
-    expect(new Date(rows[0].done_at).toISOString()).toBe(new Date(iso).toISOString());
+    expect(new Date(rows[0].created_at as string).toISOString()).toBe(new Date(iso).toISOString());
+    expect(new Date(rows[0].done_at as string).toISOString()).toBe(new Date(iso).toISOString());
   });
 
   it('makes recovered money work due by the injected clock', async () => {

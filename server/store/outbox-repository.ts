@@ -17,6 +17,10 @@ export interface OutboxJob {
   idempotencyKey: string;
   payload: Record<string, unknown>;
   attempts: number;
+  /** Set once the job was dead-lettered (still retried, slowly). */
+  deadAt?: Date;
+  lastError?: string;
+  nextAttemptAt?: Date;
 }
 
 type Row = Record<string, any>;
@@ -27,7 +31,10 @@ const fromRow = (r: Row): OutboxJob => ({
   sessionId: r.session_id ?? undefined,
   idempotencyKey: r.idempotency_key,
   payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
-  attempts: r.attempts
+  attempts: r.attempts,
+  deadAt: r.dead_at ? new Date(r.dead_at) : undefined,
+  lastError: r.last_error ?? undefined,
+  nextAttemptAt: r.next_attempt_at ? new Date(r.next_attempt_at) : undefined
 });
 
 export class OutboxRepository {
@@ -40,13 +47,19 @@ export class OutboxRepository {
    */
   async enqueue(
     db: Queryable,
-    job: { kind: string; sessionId?: string; idempotencyKey: string; payload?: Record<string, unknown>; runAt?: Date; rearm?: boolean }
+    job: { kind: string; sessionId?: string; idempotencyKey: string; payload?: Record<string, unknown>; runAt?: Date; rearm?: boolean; replace?: boolean }
   ): Promise<void> {
-    const onConflict = job.rearm
-      ? `do update set payload = excluded.payload, next_attempt_at = excluded.next_attempt_at, attempts = 0,
-           done_at = null, failed_at = null, locked_until = null, locked_by = null, last_error = null
-         where outbox.done_at is not null or outbox.failed_at is not null`
-      : 'do nothing';
+    // `replace`: the job with that key runs again from now on with this payload and time, pending
+    // or not (a repeated request: Stop pressed again, a charger gone again). A job leased by a
+    // worker right now keeps its lease; the worker's outcome then decides, and the next run sees
+    // the new payload.
+    const reset = `do update set payload = excluded.payload, next_attempt_at = excluded.next_attempt_at, attempts = 0,
+           done_at = null, failed_at = null, dead_at = null, last_error = null`;
+    const onConflict = job.replace
+      ? reset
+      : job.rearm
+        ? `${reset}, locked_until = null, locked_by = null where outbox.done_at is not null or outbox.failed_at is not null`
+        : 'do nothing';
     await db.query(
       `insert into outbox (kind, session_id, idempotency_key, payload, next_attempt_at, created_at)
        values ($1, $2, $3, $4, $5, $5)
@@ -97,6 +110,29 @@ export class OutboxRepository {
   /** Gives up on a job after too many attempts; it stays visible to operators (failed_at). */
   async fail(db: Queryable, id: number, error: string): Promise<void> {
     await db.query(`update outbox set failed_at = $3, locked_until = null, last_error = $2 where id = $1`, [id, error.slice(0, 2000), this.clock.now()]);
+  }
+
+  /** Marks a job dead-lettered (first time) and schedules its next slow retry. */
+  async deadLetter(db: Queryable, id: number, at: Date, error: string): Promise<void> {
+    await db.query(
+      `update outbox set dead_at = coalesce(dead_at, $4), next_attempt_at = $2, locked_until = null, last_error = $3 where id = $1`,
+      [id, at, error.slice(0, 2000), this.clock.now()]
+    );
+  }
+
+  /** Jobs that keep failing, for the operator view and the alert. */
+  async deadLetters(db: Queryable): Promise<OutboxJob[]> {
+    const { rows } = await db.query(`select * from outbox where dead_at is not null and done_at is null order by dead_at`);
+    return rows.map(fromRow);
+  }
+
+  /** Pending and dead-lettered job counts, for the metrics. */
+  async depth(db: Queryable): Promise<{ pending: number; dead: number }> {
+    const { rows } = await db.query(
+      `select count(*) filter (where dead_at is null)::int as pending, count(*) filter (where dead_at is not null)::int as dead
+         from outbox where done_at is null and failed_at is null`
+    );
+    return { pending: Number(rows[0]?.pending ?? 0), dead: Number(rows[0]?.dead ?? 0) };
   }
 
   async pending(db: Queryable, sessionId?: string): Promise<OutboxJob[]> {

@@ -37,7 +37,8 @@ function fromRow(r: Row): SessionRecord {
     transactionId: num(r.transaction_id),
     meterStartWh: num(r.meter_start_wh),
     meterStopWh: num(r.meter_stop_wh),
-    energyWh: r.energy_wh,
+    // int8 columns come back from pg as strings.
+    energyWh: Number(r.energy_wh),
     powerW: r.power_w,
     startedAt: date(r.started_at),
     lastMeterAt: date(r.last_meter_at),
@@ -49,6 +50,8 @@ function fromRow(r: Row): SessionRecord {
     costOre: num(r.cost_ore),
     captureOre: num(r.captured_ore),
     cancelledOre: num(r.cancelled_ore),
+    maxPowerW: num(r.max_power_w),
+    anomalies: Array.isArray(r.anomalies) ? r.anomalies : typeof r.anomalies === 'string' ? JSON.parse(r.anomalies) : [],
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
     version: r.version
@@ -60,9 +63,9 @@ export class SessionRepository {
   async insert(db: Queryable, s: Omit<SessionRecord, 'updatedAt' | 'version'>): Promise<SessionRecord> {
     const { rows } = await db.query(
       `insert into charging_sessions (id, token_hash, connector_id, charger_id, connector_no, state, payment_reference, id_tag,
-         reserved_ore, tariff, energy_wh, power_w, created_at, updated_at)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13) returning *`,
-      [s.id, s.tokenHash, s.connectorId, s.chargerId, s.connectorNo, s.state, s.paymentReference, s.idTag, s.reservedOre, JSON.stringify(s.tariff), s.energyWh, s.powerW, s.createdAt]
+         reserved_ore, tariff, energy_wh, power_w, created_at, updated_at, max_power_w)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14) returning *`,
+      [s.id, s.tokenHash, s.connectorId, s.chargerId, s.connectorNo, s.state, s.paymentReference, s.idTag, s.reservedOre, JSON.stringify(s.tariff), s.energyWh, s.powerW, s.createdAt, s.maxPowerW ?? null]
     );
     return fromRow(rows[0]);
   }
@@ -104,13 +107,13 @@ export class SessionRepository {
     const { rows } = await db.query(
       `update charging_sessions set state=$2, authorized_ore=$3, transaction_id=$4, meter_start_wh=$5, meter_stop_wh=$6,
          energy_wh=$7, power_w=$8, started_at=$9, stopped_at=$10, stop_reason=$11, failure=$12, cost_ore=$13,
-         captured_ore=$14, cancelled_ore=$15, last_meter_at=$16, idle_seconds=$17, idle_since=$18, updated_at=$19, version=version+1
+         captured_ore=$14, cancelled_ore=$15, last_meter_at=$16, idle_seconds=$17, idle_since=$18, updated_at=$19, anomalies=$20, version=version+1
        where id=$1 returning *`,
       [
         s.id, s.state, s.authorizedOre ?? null, s.transactionId ?? null, s.meterStartWh ?? null, s.meterStopWh ?? null,
         s.energyWh, s.powerW, s.startedAt ?? null, s.stoppedAt ?? null, s.stopReason ?? null, s.failure ?? null,
         s.costOre ?? null, s.captureOre ?? null, s.cancelledOre ?? null, s.lastMeterAt ?? null,
-        s.idleSeconds ?? 0, s.idleSince ?? null, at
+        s.idleSeconds ?? 0, s.idleSince ?? null, at, JSON.stringify(s.anomalies ?? [])
       ]
     );
     return fromRow(rows[0]);

@@ -94,7 +94,8 @@ export class FakeChargers implements ChargerCommands {
   async triggerMessage() {
     return 'accepted' as const;
   }
-  async changeAvailability() {
+  async changeAvailability(chargerId: string, connectorNo: number, available: boolean) {
+    this.calls.push({ op: 'changeAvailability', chargerId, arg: { connectorNo, available } });
     return 'accepted' as const;
   }
   async reset() {

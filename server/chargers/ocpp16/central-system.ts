@@ -254,33 +254,29 @@ export function attachCentralSystem(client: HandlerHost, ctx: CentralSystemConte
           await repo.insertMeterSamples(tx.id, read.rows);
           if (!tx.stoppedAt) for (const r of read.readings) await repo.updateLastSample(tx.id, r);
         }
-        const stopped = await repo.stopTransaction(tx.id, { meterStopWh: p.meterStop, stoppedAt, reason });
-        if (stopped) {
-          try {
-            await listener.transactionStopped({
-              chargerId,
-              transactionId: tx.id,
-              idTag: p.idTag ?? tx.idTag,
-              meterStopWh: p.meterStop,
-              at: stoppedAt,
-              reason
-            });
-          } catch (err) {
-            // Not heard: undo, so the charger's retry applies the stop again.
-            await repo.unstopTransaction(tx.id, stoppedAt).catch((e) => log.error({ err: e, transactionId: tx.id }, 'could not undo stop'));
-            throw err;
-          }
-        } else {
-          log.info({ chargerId, transactionId: tx.id }, 'repeated StopTransaction; already applied');
-        }
+        // The transaction log is written first; the session (the one writer of the money fact)
+        // hears every StopTransaction, repeats included, and applies it once. A crash between
+        // the two writes made the charger's retry look like a repeat and lost the stop; now the
+        // retry reaches the session again, which ignores it only if it already has it.
+        const first = await repo.stopTransaction(tx.id, { meterStopWh: p.meterStop, stoppedAt, reason });
+        if (!first) log.info({ chargerId, transactionId: tx.id }, 'repeated StopTransaction; passed on, applied at most once');
+        await listener.transactionStopped({
+          chargerId,
+          transactionId: tx.id,
+          idTag: p.idTag ?? tx.idTag,
+          meterStopWh: p.meterStop,
+          at: stoppedAt,
+          reason
+        });
       }
       if (p.idTag === undefined) return {};
-      // idTagInfo updates the charger's authorization cache (§3.5.1), so it must be the real
-      // verdict: a guess of Accepted could let a spent idTag charge again offline.
+      // idTagInfo updates the charger's authorization cache (§3.5.1). The tag of this transaction
+      // is answered with its status at the start (it was accepted then); a tag plugpay never
+      // issued for it gets the real verdict, so a spent tag cannot charge again offline.
       try {
-        return { idTagInfo: idTagInfoOf(await listener.authorize(p.idTag)) };
+        return { idTagInfo: idTagInfoOf(await listener.stopVerdict({ chargerId, transactionId: p.transactionId, idTag: p.idTag })) };
       } catch (err) {
-        log.warn({ err, chargerId, transactionId: p.transactionId }, 'authorize failed while answering StopTransaction; idTagInfo left out');
+        log.warn({ err, chargerId, transactionId: p.transactionId }, 'no verdict for StopTransaction idTag; idTagInfo left out');
         return {};
       }
     })
