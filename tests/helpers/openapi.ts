@@ -1,7 +1,8 @@
 /**
  * Contract-test helpers: validate request and response bodies against the official Vipps
- * MobilePay OpenAPI documents, read at test time from /work/shared/vipps/openapi (never copied
- * into this repository).
+ * MobilePay OpenAPI documents, read at test time from `../shared/vipps/openapi` beside the clone
+ * (never copied into this repository). That folder is always there (CI copies it beside the
+ * clone), so when it is missing the contract tests fail and say so; they never skip.
  *
  * The documents are OpenAPI 3.0.x. Their schema dialect differs from JSON Schema in a few places,
  * which we translate before handing a schema to ajv:
@@ -18,6 +19,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
@@ -34,33 +36,45 @@ export interface Spec {
   cache: Map<string, ValidateFunction>;
 }
 
-const candidates = () => [
-  '/work/shared/vipps/openapi',
-  path.resolve(process.cwd(), '../shared/vipps/openapi'),
-];
+/** `<clone>/../shared/vipps/openapi`, found from this file rather than from the working directory. */
+const SPECS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/vipps/openapi');
 
-/** The folder holding the official documents, or null when it is not present on this machine. */
-export function specsDir(): string | null {
-  for (const dir of candidates()) if (existsSync(dir)) return dir;
-  return null;
+/** Thrown when the official documents are not beside the clone: a broken setup, not a reason to skip. */
+export class MissingSpecsError extends Error {
+  constructor(dir: string) {
+    super(
+      `The official Vipps MobilePay OpenAPI documents are missing: ${dir} does not exist. ` +
+        'The contract tests need ../shared/vipps/openapi beside the clone (CI copies ../shared there); they do not skip without it.'
+    );
+    this.name = 'MissingSpecsError';
+  }
 }
 
-/** True when the official documents are available; use with `describe.runIf(specsAvailable)`. */
-export const specsAvailable: boolean = specsDir() !== null;
+/** The folder holding the official documents; throws MissingSpecsError when it is not there. */
+export function specsDir(dir: string = SPECS_DIR): string {
+  if (!existsSync(dir)) throw new MissingSpecsError(dir);
+  return dir;
+}
+
+/**
+ * Always true: the documents are required, and a suite that still says
+ * `describe.runIf(specsAvailable)` runs and fails in `loadSpec` when they are missing.
+ * @deprecated Call `loadSpec` (or `specsDir`) directly.
+ */
+export const specsAvailable = true;
 
 const specCache = new Map<string, Spec>();
 
 /**
- * Load one official document by file name (e.g. 'epayment-v1.yml'). Returns null when the
- * documents folder is missing (suites then `describe.runIf(specsAvailable)` and log why).
+ * Load one official document by file name (e.g. 'epayment-v1.yml'). Throws MissingSpecsError
+ * when the documents folder is missing.
  *
  * @example
  * const ep = loadSpec('epayment-v1.yml')!;
  * expect(validateResponse(ep, 'GET', '/epayment/v1/payments/abc12345', 200, body)).toEqual([]);
  */
-export function loadSpec(file: string): Spec | null {
+export function loadSpec(file: string): Spec {
   const dir = specsDir();
-  if (!dir) return null;
   const full = path.join(dir, file);
   const hit = specCache.get(full);
   if (hit) return hit;
