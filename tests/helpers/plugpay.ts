@@ -11,6 +11,7 @@ export interface TestPlugpay extends Plugpay {
   /** Registers a charger at a demo station and connects a simulated charger for it. */
   addCharger(id: string, opts?: Partial<SimChargerOptions>, stationId?: string): Promise<SimCharger>;
   sandboxPayment(reference: string): ReturnType<VippsClient['epayment']['get']>;
+  sandboxApprove(reference: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -29,6 +30,16 @@ export async function startTestPlugpay(env: Record<string, string> = {}, opts: P
   const logger = createLogger(config.logLevel);
   const pp = await startPlugpay({ config, logger, ...opts });
   const extra: SimCharger[] = [];
+  const sandboxClient = () =>
+    new VippsClient({
+      baseUrl: `http://127.0.0.1:${pp.port}/sandbox/vipps`,
+      clientId: pp.config.vipps.clientId,
+      clientSecret: pp.config.vipps.clientSecret,
+      subscriptionKey: pp.config.vipps.subscriptionKey,
+      merchantSerialNumber: pp.config.vipps.merchantSerialNumber,
+      systemName: 'plugpay-tests',
+      systemVersion: '1'
+    });
   return Object.assign(pp, {
     async addCharger(id: string, o: Partial<SimChargerOptions> = {}, stationId = 'oslo-gronland') {
       const password = 'test-charger-password';
@@ -49,16 +60,11 @@ export async function startTestPlugpay(env: Record<string, string> = {}, opts: P
     },
     /** The sandbox's own record of a payment, read through its public ePayment API. */
     async sandboxPayment(reference: string) {
-      const client = new VippsClient({
-        baseUrl: `http://127.0.0.1:${pp.port}/sandbox/vipps`,
-        clientId: pp.config.vipps.clientId,
-        clientSecret: pp.config.vipps.clientSecret,
-        subscriptionKey: pp.config.vipps.subscriptionKey,
-        merchantSerialNumber: pp.config.vipps.merchantSerialNumber,
-        systemName: 'plugpay-tests',
-        systemVersion: '1'
-      });
-      return client.epayment.get(reference);
+      return sandboxClient().epayment.get(reference);
+    },
+    /** Approves a payment as the driver would in the app (the test environment's force-approve). */
+    async sandboxApprove(reference: string) {
+      await sandboxClient().epayment.forceApprove(reference);
     },
     async stop() {
       for (const s of extra) await s.close().catch(() => undefined);
