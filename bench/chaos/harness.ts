@@ -142,7 +142,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         HOST: '127.0.0.1',
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         NODE_ID: 'chaos-node',
-        LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
+        LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'info',
         NODE_ENV: 'production',
         DATA_DIR: dataDir,
         DATABASE_URL: database.url ?? '',

@@ -59,14 +59,17 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals, ms: number
   clearTimeout(t);
 }
 
-/** Runs `node --import tsx <script>` from the repository root, logging to `logFile` (appended). */
-function spawnTs(script: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
+/**
+ * Runs `node --import tsx <script>` from the repository root with stderr, and stdout unless it
+ * is piped to us, appended to `logFile` (pino logs JSON lines to stdout).
+ */
+function spawnTs(script: string, args: string[], env: Record<string, string>, logFile: string, stdout: 'pipe' | 'log'): ChildProcess {
   const fd = openSync(logFile, 'a');
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', fd]
+      stdio: ['ignore', stdout === 'pipe' ? 'pipe' : fd, fd]
     });
     track(child);
     return child;
@@ -91,7 +94,8 @@ export async function startSandbox(opts: { port: number; stateFile: string; logF
     'server/sim/vipps/cli.ts',
     ['--port', String(opts.port), '--state', opts.stateFile, '--expiry-ms', String(opts.expiryMs), '--webhook-retry-base-ms', String(opts.webhookRetryBaseMs)],
     { LOG_LEVEL: 'warn' },
-    opts.logFile
+    opts.logFile,
+    'pipe'
   );
   const url = await new Promise<string>((ok, fail) => {
     let out = '';
@@ -140,8 +144,7 @@ export class PlugpayProcess {
   /** Starts plugpay with `extraEnv` on top of the run's environment and waits for /api/health. */
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
     if (this.running) throw new Error('plugpay is already running');
-    const child = spawnTs('server/main.ts', [], { ...this.opts.env, ...extraEnv }, this.opts.logFile);
-    child.stdout!.resume(); // the banner; not needed
+    const child = spawnTs('server/main.ts', [], { ...this.opts.env, ...extraEnv }, this.opts.logFile, 'log');
     this.child = child;
     this.starts++;
     let exitedEarly: string | undefined;

@@ -38,6 +38,7 @@ export function formatReport(r: ChaosReport): string {
   lines.push(row('open reservations', byKind('open-reservation'), '(authorized, neither captured nor released in full)'));
   lines.push(row('double captures', byKind('double-capture'), '(more than one CAPTURED event per reference)'));
   lines.push(row('energy without authorization', byKind('unpaid-energy')));
+  lines.push(row('charger started twice for a session', byKind('double-start')));
   lines.push(row('plugpay\'s books ≠ Vipps', byKind('books-disagree')));
   lines.push(row('orphan payments captured', byKind('orphan')));
   lines.push(row('sessions stuck in a non-final state', byKind('stuck')));

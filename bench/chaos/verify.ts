@@ -14,7 +14,7 @@ import type { Payment, SandboxState } from '../../server/sim/vipps/state.js';
 import type { DriverResult } from './driver.js';
 import type { DeliveredTransaction } from './ocpp-charger.js';
 
-export type ProblemKind = 'wrong-capture' | 'open-reservation' | 'double-capture' | 'stuck' | 'books-disagree' | 'unpaid-energy' | 'orphan';
+export type ProblemKind = 'wrong-capture' | 'open-reservation' | 'double-capture' | 'double-start' | 'stuck' | 'books-disagree' | 'unpaid-energy' | 'orphan';
 
 export interface Problem {
   kind: ProblemKind;
@@ -113,7 +113,7 @@ export function verify(input: VerifyInput): Verdict {
     const running = txs.filter((t) => t.meterStopWh === undefined);
     if (running.length > 0) say('stuck', `a transaction is still running on ${d.connectorId} after the run`);
     if (txs.length > 1) {
-      say('wrong-capture', `${txs.length} transactions on one session's connector (${txs.map((t) => `${t.idTag}:${t.stopReason ?? 'running'}`).join(', ')})`);
+      say('double-start', `${txs.length} transactions on one session's connector (${txs.map((t) => `${t.idTag}:${t.stopReason ?? 'running'}`).join(', ')})`);
     }
     const tariff = d.tariff ? ({ id: 'shown', ...d.tariff } as Tariff) : undefined;
     const delivered = tariff ? deliveredCost(tariff, txs) : { energyWh: 0, durationSeconds: 0, costOre: 0 };
