@@ -300,6 +300,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       await fleet?.stop().catch(() => undefined);
       await worker.stop();
       await gateway.close();
+      await charging.close(); // meter readings held in memory are written
       await realtime.close(); // closes the HTTP server too
       await sandbox?.close();
       await relay?.close().catch(() => undefined);

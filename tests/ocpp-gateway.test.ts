@@ -223,12 +223,14 @@ describe('OCPP 1.6J gateway: one charging session', () => {
       { chargerId: 'CP-1', transactionId, at: new Date(t1), energyWh: 1500, powerW: 7400, socPercent: 41 },
       { chargerId: 'CP-1', transactionId, at: new Date(t3), energyWh: 2750, powerW: undefined, socPercent: undefined }
     ]);
+    await gateway.flushSamples(); // written behind, in batches
     const energy = (await repo.meterSamples(transactionId)).filter((s) => s.measurand === 'Energy.Active.Import.Register');
     expect(energy.map((s) => [s.sampledAt.toISOString(), s.value, s.unit])).toEqual([
       [new Date(t1).toISOString(), 1500, 'Wh'],
       [new Date(t2).toISOString(), 2100, 'Wh'],
       [new Date(t3).toISOString(), 2.75, 'kWh']
     ]);
+    await gateway.flushSamples(); // written behind, in batches
     const tx = await repo.findTransaction(transactionId);
     expect([tx?.lastEnergyWh, tx?.lastPowerW, tx?.lastSoc]).toEqual([2750, 7400, 41]);
   });
@@ -262,6 +264,7 @@ describe('OCPP 1.6J gateway: one charging session', () => {
     const late = iso(0);
     await cp.rpc.call('MeterValues', { connectorId: 1, transactionId, meterValue: [{ timestamp: late, sampledValue: [{ value: '3300' }] }] });
     expect(listener.of('meterSampled')).toHaveLength(count);
+    await gateway.flushSamples(); // written behind, in batches
     expect((await repo.meterSamples(transactionId)).some((s) => s.sampledAt.toISOString() === new Date(late).toISOString())).toBe(true);
   });
 

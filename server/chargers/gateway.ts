@@ -16,6 +16,8 @@ import { AuthLockout } from './auth-lockout.js';
 import { attachCentralSystem, VerdictMemory } from './ocpp16/central-system.js';
 import { answerOf } from './ocpp16/words.js';
 import { verifyPassword } from './password.js';
+import { TransactionCache } from './transaction-cache.js';
+import { MeterSampleWriter } from '../store/meter-sample-writer.js';
 import { ChargerCommandError, ChargerUnavailableError, type ChargerCommands, type ChargerListener } from './port.js';
 import { RELAYED_METHODS, type CommandRelay } from './relay.js';
 
@@ -33,6 +35,8 @@ export interface OcppGatewayOptions {
   callTimeoutMs?: number;
   clock?: () => Date;
   relay?: CommandRelay;
+  /** How long meter samples wait to be written in a batch (write-behind); 250 ms by default. */
+  sampleFlushMs?: number;
 }
 
 export interface OcppGateway {
@@ -41,6 +45,8 @@ export interface OcppGateway {
   commands: ChargerCommands;
   /** Ids of the chargers connected to this node. */
   connectedIds(): string[];
+  /** Writes the meter samples buffered so far (they are otherwise written within sampleFlushMs). */
+  flushSamples(): Promise<void>;
   /** Closes every charger connection (they are marked offline) and stops accepting new ones. */
   close(): Promise<void>;
 }
@@ -85,6 +91,8 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
   const clients = new Map<string, RpcClient>();
   const pending = new Set<Promise<unknown>>();
   const startVerdicts = new VerdictMemory();
+  const transactions = new TransactionCache((id) => repo.findTransaction(id));
+  const samples = new MeterSampleWriter(opts.db, log, opts.sampleFlushMs ?? 250);
   let closing = false;
 
   const track = (p: Promise<unknown>) => {
@@ -172,6 +180,8 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
       clock,
       heartbeatSeconds: opts.heartbeatSeconds,
       startVerdicts,
+      transactions,
+      samples,
       afterBoot: () => track(configureAfterBoot(client, chargerId)),
       ready
     });
@@ -343,6 +353,7 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
     },
     commands,
     connectedIds: () => [...clients.keys()].sort(),
+    flushSamples: () => samples.flush(),
     async close() {
       closing = true;
       const open = [...clients.values()];
@@ -353,6 +364,7 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
       ]);
       await rpc.close({ force: true }).catch(() => undefined);
       while (pending.size > 0) await Promise.allSettled([...pending]);
+      await samples.close();
     }
   };
 }

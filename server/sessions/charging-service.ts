@@ -19,6 +19,7 @@ import { SessionRepository, type SessionRecord } from '../store/session-reposito
 import { StationRepository, type ConnectorRecord } from '../store/station-repository.js';
 import { hashToken, systemClock, randomIds, type Clock, type Ids } from './ports.js';
 import { receiptToken, verifyReceiptToken } from './receipt-token.js';
+import { LiveSessions } from './live-sessions.js';
 
 export interface ChargingSettings {
   publicUrl: string;
@@ -32,6 +33,8 @@ export interface ChargingSettings {
    * service and the operator alerted; the stop keeps being retried after that. Default 180 s.
    */
   stopDeadlineSeconds?: number;
+  /** How long meter readings wait in memory before they are written, in a batch. Default 250 ms. */
+  meterFlushMs?: number;
 }
 
 /** Thrown by a job that must run again later, at a pace it chooses (the worker honours retryAfterMs). */
@@ -84,12 +87,19 @@ const START_RETRY_MS = 2_000;
 /** Backoff of a stop that was refused, ignored or could not be sent: 1 s doubling to 30 s. */
 const stopRetryMs = (attempts: number) => Math.min(30_000, 1000 * 2 ** Math.max(0, attempts - 1));
 
+/** How long a connector's names are trusted from memory on the meter path. */
+const CONNECTOR_INFO_TTL_MS = 30_000;
+/** The operators' map gets a station's figures at most this often. */
+const STATION_TICK_MS = 1_000;
+
 const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the energy measured before it went offline.';
 
 export class ChargingService implements ChargerListener {
   private readonly sessions = new SessionRepository();
   private readonly stations = new StationRepository();
   private readonly outbox: OutboxRepository;
+  /** Live sessions held in memory on this node (one writer per session, meter written behind). */
+  readonly live: LiveSessions;
   private readonly notifications = new NotificationRepository();
   private readonly clock: Clock;
   private readonly ids: Ids;
@@ -111,6 +121,7 @@ export class ChargingService implements ChargerListener {
     this.clock = deps.clock ?? systemClock;
     this.ids = deps.ids ?? randomIds;
     this.outbox = new OutboxRepository(this.clock);
+    this.live = new LiveSessions(deps.db, deps.logger, deps.settings.meterFlushMs ?? 250);
   }
 
   private get notifier(): ChangeNotifier {
@@ -185,7 +196,7 @@ export class ChargingService implements ChargerListener {
       stoppedAt: s.stoppedAt?.toISOString(),
       stopReason: s.stopReason,
       message: s.failure ?? (s.stopReason === 'offline' ? OFFLINE_TEXT : undefined),
-      powerSeries: s.transactionId ? await this.sessions.powerSeries(db, s.transactionId) : [],
+      powerSeries: this.live.get(s.id)?.series.slice() ?? (s.transactionId ? await this.sessions.powerSeries(db, s.transactionId) : []),
       tariff
     };
     if (s.state === 'completed') v.receipt = this.receiptView(s);
@@ -238,7 +249,7 @@ export class ChargingService implements ChargerListener {
       await this.pollPayment(s.id).catch((err) => this.deps.logger.warn({ err, sessionId: s.id }, 'payment poll failed'));
       return this.view((await this.sessions.find(this.deps.db, s.id))!);
     }
-    return this.view(s);
+    return this.view(this.live.freshest(s));
   }
 
   // ---- driver actions -----------------------------------------------------------------------
@@ -388,9 +399,16 @@ export class ChargingService implements ChargerListener {
    * run charger commands and tell the screens. Returns the saved session.
    */
   async apply(sessionId: string, event: SessionEvent): Promise<SessionRecord | null> {
+    return this.live.serial(sessionId, () => this.applyNow(sessionId, event));
+  }
+
+  /** `apply` for a caller already inside the session's serial queue. */
+  private async applyNow(sessionId: string, event: SessionEvent): Promise<SessionRecord | null> {
     const result = await this.deps.db.transaction(async (tx) => {
-      const s = await this.sessions.find(tx, sessionId, { lock: true });
-      if (!s) return null;
+      const row = await this.sessions.find(tx, sessionId, { lock: true });
+      if (!row) return null;
+      // The decision must see the latest reading, which may still be in memory (written behind).
+      const s = this.live.freshest(row);
       const t = transition(s, event, { meterIntervalSeconds: this.deps.settings.meterIntervalSeconds });
       if (!t.applied) return { saved: s, commands: [] as SessionCommand[], changed: false };
       const saved = await this.sessions.update(tx, { ...s, ...t.session }, this.clock.now());
@@ -398,6 +416,9 @@ export class ChargingService implements ChargerListener {
       return { saved, commands: t.commands, changed: true };
     });
     if (!result) return null;
+    // The charger's StartTransaction came to this node: it holds the session from now on.
+    if (event.type === 'transaction-started') this.live.put(result.saved);
+    else this.live.committed(result.saved);
     if (result.changed) {
       if (event.type !== 'meter') this.deps.logger.info({ sessionId, event: event.type, state: result.saved.state }, 'session changed');
       if (result.commands.length > 0) this.wakeWorker();
@@ -455,15 +476,51 @@ export class ChargingService implements ChargerListener {
   private async publish(s: SessionRecord, event?: SessionEvent['type']): Promise<void> {
     try {
       const c = await this.stations.connector(this.deps.db, s.connectorId);
+      if (c) this.connectorInfo.set(c.id, { at: Date.now(), c });
       this.notifier.sessionChanged(await this.view(s, this.deps.db, c));
       if (event === 'meter') {
-        if (c?.station) this.notifier.stationChanged(c.station.id);
+        if (c?.station) this.stationTick(c.station.id);
       } else {
         await this.notifyConnector(s.connectorId);
       }
     } catch (err) {
       this.deps.logger.warn({ err, sessionId: s.id }, 'could not publish a session update');
     }
+  }
+
+  /**
+   * The meter hot path's publish: no query. The connector's names come from a short-lived
+   * memory (they change when an operator edits a station), the power series from the live entry.
+   */
+  private async publishMeter(s: SessionRecord): Promise<void> {
+    const known = this.connectorInfo.get(s.connectorId);
+    if (!known || Date.now() - known.at > CONNECTOR_INFO_TTL_MS) return this.publish(s, 'meter');
+    this.notifier.sessionChanged(await this.view(s, this.deps.db, known.c));
+    if (known.c.station) this.stationTick(known.c.station.id);
+  }
+
+  private readonly connectorInfo = new Map<string, { at: number; c: ConnectorRecord }>();
+  private readonly stationTimers = new Map<string, NodeJS.Timeout>();
+
+  /**
+   * Operators' map: a station with many live sessions would otherwise be re-read and re-sent on
+   * every sample; it is sent at most once per STATION_TICK_MS, with its latest figures.
+   */
+  private stationTick(stationId: string): void {
+    if (this.stationTimers.has(stationId)) return;
+    const t = setTimeout(() => {
+      this.stationTimers.delete(stationId);
+      this.notifier.stationChanged(stationId);
+    }, STATION_TICK_MS);
+    t.unref?.();
+    this.stationTimers.set(stationId, t);
+  }
+
+  /** Writes meter readings held in memory and stops the timers (shutting down). */
+  async close(): Promise<void> {
+    for (const t of this.stationTimers.values()) clearTimeout(t);
+    this.stationTimers.clear();
+    await this.live.close();
   }
 
   private async notifyConnector(connectorId: string): Promise<void> {
@@ -477,8 +534,9 @@ export class ChargingService implements ChargerListener {
 
   /** Performs one outbox job; throws to have it retried. */
   async runJob(job: { kind: string; sessionId?: string; payload: Record<string, unknown>; attempts?: number }): Promise<void> {
-    const s = job.sessionId ? await this.sessions.find(this.deps.db, job.sessionId) : null;
-    if (!s) throw new Error(`outbox job ${job.kind} names an unknown session ${job.sessionId}`);
+    const row = job.sessionId ? await this.sessions.find(this.deps.db, job.sessionId) : null;
+    if (!row) throw new Error(`outbox job ${job.kind} names an unknown session ${job.sessionId}`);
+    const s = this.live.freshest(row);
     switch (job.kind) {
       case 'settle':
         return this.settle(s, Number(job.payload.captureOre));
@@ -716,10 +774,41 @@ export class ChargingService implements ChargerListener {
     return 'invalid';
   }
 
+  /**
+   * The hot path: a sample that decides nothing changes the session in memory and is written
+   * behind (live-sessions.ts); one that leads to a stop is committed first, with its jobs.
+   */
   async meterSampled(e: MeterSampled): Promise<void> {
-    const s = await this.sessions.findBy(this.deps.db, 'transaction_id', e.transactionId);
-    if (!s || s.chargerId !== e.chargerId) return;
-    await this.apply(s.id, { type: 'meter', energyWh: e.energyWh, powerW: e.powerW, at: e.at, receivedAt: this.clock.now() });
+    let id = this.live.idForTransaction(e.transactionId);
+    if (!id) {
+      const s = await this.sessions.findBy(this.deps.db, 'transaction_id', e.transactionId);
+      if (!s || s.chargerId !== e.chargerId) return;
+      id = s.id;
+      await this.live.serial(id, async () => {
+        if (this.live.get(s.id)) return;
+        const fresh = await this.sessions.find(this.deps.db, s.id);
+        if (fresh && fresh.transactionId !== undefined) this.live.put(fresh, await this.sessions.powerSeries(this.deps.db, fresh.transactionId));
+      });
+    }
+    const event: SessionEvent = { type: 'meter', energyWh: e.energyWh, powerW: e.powerW, at: e.at, receivedAt: this.clock.now() };
+    await this.live.serial(id, async () => {
+      const entry = this.live.get(id);
+      if (!entry) {
+        // Not live here (finished, or owned elsewhere): the ordinary path decides.
+        await this.applyNow(id, event);
+        return;
+      }
+      if (entry.session.chargerId !== e.chargerId) return;
+      const t = transition(entry.session, event, { meterIntervalSeconds: this.deps.settings.meterIntervalSeconds });
+      if (!t.applied) return;
+      if (t.commands.length > 0 || t.session.state !== entry.session.state) {
+        await this.applyNow(id, event);
+        return;
+      }
+      const next: SessionRecord = { ...entry.session, ...t.session };
+      this.live.meterChanged(next, e.powerW !== undefined ? { t: next.lastMeterAt!.toISOString(), w: Math.round(next.powerW) } : undefined);
+      await this.publishMeter(next);
+    });
   }
 
   async transactionStopped(e: TransactionStopped): Promise<void> {

@@ -8,6 +8,8 @@ import ocppRpc from 'ocpp-rpc';
 const { createRPCError, RPCError } = ocppRpc;
 import type { Logger } from '../../log.js';
 import type { ChargerRepository } from '../../store/charger-repository.js';
+import type { MeterSampleWriter } from '../../store/meter-sample-writer.js';
+import type { TransactionCache } from '../transaction-cache.js';
 import type { ChargerListener, IdTagVerdict } from '../port.js';
 import { readMeterValues, type MeterValue16 } from './meter-values.js';
 import { connectorStatusOf, idTagInfoOf } from './words.js';
@@ -26,6 +28,10 @@ export interface CentralSystemContext {
   heartbeatSeconds: number;
   /** Remembers StartTransaction verdicts so a repeated StartTransaction gets the same answer. */
   startVerdicts: VerdictMemory;
+  /** Running transactions in memory (the MeterValues hot path looks nothing up in the database). */
+  transactions: TransactionCache;
+  /** Meter samples are written behind, in batches. */
+  samples: MeterSampleWriter;
   /** Runs after an accepted BootNotification's answer has gone out. */
   afterBoot: () => void;
   /** Settles once the connection is recorded online and the listener heard chargerOnline. */
@@ -191,6 +197,7 @@ export function attachCentralSystem(client: HandlerHost, ctx: CentralSystemConte
         startedAt
       });
       const started = { chargerId, connectorNo: p.connectorId, transactionId: transaction.id, idTag: p.idTag, meterStartWh: p.meterStart, at: startedAt };
+      if (!transaction.stoppedAt) ctx.transactions.put(transaction);
       if (!created) {
         // A repeat: the same answer again. The verdict is remembered here, and after a restart the
         // listener is asked again; it answers a known transaction without applying it twice.
@@ -218,20 +225,18 @@ export function attachCentralSystem(client: HandlerHost, ctx: CentralSystemConte
     'MeterValues',
     guarded<MeterValuesReq>(ctx, 'MeterValues', async (p) => {
       if (p.transactionId === undefined || p.connectorId === 0) return {};
-      const tx = await repo.findTransaction(p.transactionId);
+      const tx = await ctx.transactions.get(p.transactionId);
       if (!tx || tx.chargerId !== chargerId) {
         log.warn({ chargerId, transactionId: p.transactionId }, 'meter values for a transaction this charger does not have; acknowledged, not stored');
         return {};
       }
       const read = readMeterValues(p.meterValue);
       if (read.problems.length > 0) log.warn({ chargerId, transactionId: tx.id, problems: read.problems }, 'some sampled values skipped');
-      await repo.insertMeterSamples(tx.id, read.rows);
-      if (tx.stoppedAt) return {};
-      for (const r of read.readings) {
-        const updated = await repo.updateLastSample(tx.id, r);
-        if (updated) {
-          await listener.meterSampled({ chargerId, transactionId: tx.id, at: r.at, energyWh: r.energyWh, powerW: r.powerW, socPercent: r.socPercent });
-        }
+      const news = tx.stoppedAt ? [] : read.readings.filter((r) => !tx.lastSampleAt || r.at > tx.lastSampleAt);
+      ctx.samples.add(tx.id, read.rows, news.at(-1));
+      for (const r of news) {
+        tx.lastSampleAt = r.at;
+        await listener.meterSampled({ chargerId, transactionId: tx.id, at: r.at, energyWh: r.energyWh, powerW: r.powerW, socPercent: r.socPercent });
       }
       return {};
     })
@@ -251,14 +256,16 @@ export function attachCentralSystem(client: HandlerHost, ctx: CentralSystemConte
         if (p.transactionData?.length) {
           const read = readMeterValues(p.transactionData);
           if (read.problems.length > 0) log.warn({ chargerId, transactionId: tx.id, problems: read.problems }, 'some transactionData values skipped');
-          await repo.insertMeterSamples(tx.id, read.rows);
-          if (!tx.stoppedAt) for (const r of read.readings) await repo.updateLastSample(tx.id, r);
+          ctx.samples.add(tx.id, read.rows, tx.stoppedAt ? undefined : read.readings.at(-1));
         }
         // The transaction log is written first; the session (the one writer of the money fact)
         // hears every StopTransaction, repeats included, and applies it once. A crash between
         // the two writes made the charger's retry look like a repeat and lost the stop; now the
         // retry reaches the session again, which ignores it only if it already has it.
+        // Samples buffered for it are written first, so the transaction's record is whole.
+        await ctx.samples.flush();
         const first = await repo.stopTransaction(tx.id, { meterStopWh: p.meterStop, stoppedAt, reason });
+        ctx.transactions.stopped(tx.id);
         if (!first) log.info({ chargerId, transactionId: tx.id }, 'repeated StopTransaction; passed on, applied at most once');
         await listener.transactionStopped({
           chargerId,

@@ -1,0 +1,128 @@
+/**
+ * Write-behind for meter samples. A MeterValues message used to cost three round trips (find the
+ * transaction, insert the samples, move its last-sample fields) before the charger got its answer;
+ * at a few thousand live sessions that queue alone collapsed the node. Samples are not money: the
+ * charger's energy register is the source of truth and arrives again with StopTransaction, so they
+ * are buffered and written in one statement per batch. A crash loses at most one batch of samples
+ * (`intervalMs`), never a money decision, which is committed by the session before it acts.
+ */
+import type { Logger } from '../log.js';
+import type { LastSample, MeterSampleRow } from './charger-repository.js';
+import type { Queryable } from './db.js';
+
+/** PostgreSQL binds at most 65 535 parameters per statement; a sample row takes 7. */
+const ROWS_PER_INSERT = 5000;
+
+interface Pending {
+  rows: Array<MeterSampleRow & { transactionId: number }>;
+  last: Map<number, LastSample>;
+}
+
+export class MeterSampleWriter {
+  private pending: Pending = { rows: [], last: new Map() };
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Samples written and dropped so far (metrics). */
+  readonly stats = { written: 0, dropped: 0, batches: 0 };
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly logger: Logger,
+    private readonly intervalMs = 250
+  ) {}
+
+  /** Buffers a transaction's samples and its newest reading; written within `intervalMs`. */
+  add(transactionId: number, rows: MeterSampleRow[], newest?: LastSample): void {
+    if (this.closed) return;
+    for (const r of rows) this.pending.rows.push({ ...r, transactionId });
+    if (newest) {
+      const prev = this.pending.last.get(transactionId);
+      if (!prev || prev.at < newest.at) {
+        // Keep fields the newer reading lacks from the older one, as the row update would.
+        this.pending.last.set(transactionId, {
+          at: newest.at,
+          energyWh: newest.energyWh ?? prev?.energyWh,
+          powerW: newest.powerW ?? prev?.powerW,
+          socPercent: newest.socPercent ?? prev?.socPercent
+        });
+      }
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.intervalMs);
+  }
+
+  /** Writes what is buffered now; resolves when it (and any earlier batch) is written. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = { rows: [], last: new Map() };
+    this.flushing = this.flushing.then(() => this.write(batch));
+    return this.flushing;
+  }
+
+  /** Writes the last batch and takes no more. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private async write(batch: Pending): Promise<void> {
+    if (batch.rows.length === 0 && batch.last.size === 0) return;
+    try {
+      for (let i = 0; i < batch.rows.length; i += ROWS_PER_INSERT) await this.insertRows(batch.rows.slice(i, i + ROWS_PER_INSERT));
+      if (batch.last.size > 0) await this.moveLast(batch.last);
+      this.stats.written += batch.rows.length;
+      this.stats.batches++;
+    } catch (err) {
+      // Logged with its size; the register in StopTransaction still bills correctly.
+      this.stats.dropped += batch.rows.length;
+      this.logger.error({ err, samples: batch.rows.length, transactions: batch.last.size }, 'could not write a batch of meter samples');
+    }
+  }
+
+  private async insertRows(rows: Pending['rows']): Promise<void> {
+    if (rows.length === 0) return;
+    const params: unknown[] = [];
+    const values = rows.map((s) => {
+      params.push(s.transactionId, s.sampledAt, s.measurand, s.phase, s.context ?? null, s.value, s.unit);
+      const b = params.length - 7;
+      return `($${b + 1}::int, $${b + 2}::timestamptz, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::double precision, $${b + 7})`;
+    });
+    // A sample already stored (same time, measurand, phase: a repeated message) is kept as it was.
+    await this.db.query(
+      `insert into meter_samples (transaction_id, sampled_at, measurand, phase, context, value, unit)
+       values ${values.join(', ')} on conflict do nothing`,
+      params
+    );
+  }
+
+  /** Moves each transaction's last-sample fields forward, only where the reading is newer. */
+  private async moveLast(last: Map<number, LastSample>): Promise<void> {
+    const ids: number[] = [];
+    const ats: string[] = [];
+    const energy: Array<number | null> = [];
+    const power: Array<number | null> = [];
+    const soc: Array<number | null> = [];
+    for (const [id, s] of last) {
+      ids.push(id);
+      ats.push(s.at.toISOString());
+      energy.push(s.energyWh === undefined ? null : Math.round(s.energyWh));
+      power.push(s.powerW === undefined ? null : Math.round(s.powerW));
+      soc.push(s.socPercent === undefined ? null : Math.round(s.socPercent));
+    }
+    await this.db.query(
+      `update charge_transactions t set
+          last_sample_at = u.at,
+          last_energy_wh = coalesce(u.energy, t.last_energy_wh),
+          last_power_w = coalesce(u.power, t.last_power_w),
+          last_soc = coalesce(u.soc, t.last_soc)
+         from (select * from unnest($1::int[], $2::timestamptz[], $3::bigint[], $4::int[], $5::int[]) as x(id, at, energy, power, soc)) u
+        where t.id = u.id and (t.last_sample_at is null or t.last_sample_at < u.at)`,
+      [ids, ats, energy, power, soc]
+    );
+  }
+}
