@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { aTariff } from '../../tests/helpers/builders.js';
+import { backends, freshDb } from '../../tests/helpers/db.js';
+import { registerCharger } from '../chargers/registration.js';
+import { silentLogger } from '../log.js';
+import type { Db } from '../store/db.js';
+import { MeterSampleWriter } from '../store/meter-sample-writer.js';
+import { ChargerRepository } from '../store/charger-repository.js';
+import { SessionRepository, type SessionRecord } from '../store/session-repository.js';
+import { StationRepository } from '../store/station-repository.js';
+import { LiveSessions } from './live-sessions.js';
+
+const t0 = new Date('2030-01-02T03:04:05Z');
+const at = (s: number) => new Date(t0.getTime() + s * 1000);
+
+async function aDbWithASession(backend: 'pglite' | 'postgres'): Promise<{ db: Db; session: SessionRecord }> {
+  const db = await freshDb(backend);
+  const stations = new StationRepository();
+  await stations.upsertTariff(db, aTariff({ id: 'std' }));
+  await stations.upsertStation(db, { id: 'st1', name: 'S', address: 'A', city: 'Oslo', lat: 59.9, lng: 10.7, tariffId: 'std' });
+  await registerCharger(db, { id: 'CP1', password: 'a-long-charger-password', connectors: 1, stationId: 'st1' });
+  const repo = new SessionRepository();
+  const inserted = await repo.insert(db, {
+    id: 'abcdef123456', tokenHash: 'h', connectorId: 'CP1-1', chargerId: 'CP1', connectorNo: 1, state: 'awaiting_payment',
+    paymentReference: 'plugpay-abcdef123456', idTag: 'PPABCDEF123456', reservedOre: 35000, tariff: aTariff({ id: 'std' }),
+    energyWh: 0, powerW: 0, createdAt: t0
+  });
+  const session = await repo.update(db, { ...inserted, state: 'charging', transactionId: 7, meterStartWh: 0, startedAt: t0, authorizedOre: 35000 }, t0);
+  return { db, session };
+}
+
+describe.each(backends())('LiveSessions on %s', (backend) => {
+  let db: Db | undefined;
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+  });
+
+  it('writes meter readings behind in one batch, and only after the flush', async () => {
+    const made = await aDbWithASession(backend);
+    db = made.db;
+    const live = new LiveSessions(db, silentLogger, 60_000);
+    live.put(made.session);
+    live.meterChanged({ ...made.session, energyWh: 1200, powerW: 11000, lastMeterAt: at(60) }, { t: at(60).toISOString(), w: 11000 });
+    const repo = new SessionRepository();
+    expect((await repo.find(db, made.session.id))?.energyWh).toBe(0); // not yet: written behind
+    expect(live.freshest((await repo.find(db, made.session.id))!).energyWh).toBe(1200); // decisions see it
+    await live.flush();
+    expect(await repo.find(db, made.session.id)).toMatchObject({ energyWh: 1200, powerW: 11000, lastMeterAt: at(60) });
+    expect(live.get(made.session.id)?.series).toEqual([{ t: at(60).toISOString(), w: 11000 }]);
+  });
+
+  it('never overwrites a decision committed meanwhile, nor moves a reading backwards', async () => {
+    const made = await aDbWithASession(backend);
+    db = made.db;
+    const live = new LiveSessions(db, silentLogger, 60_000);
+    const repo = new SessionRepository();
+    live.put(made.session);
+    live.meterChanged({ ...made.session, energyWh: 900, lastMeterAt: at(30) });
+    // Another writer (a node serving the driver's Stop) committed a newer reading and a state.
+    const row = (await repo.find(db, made.session.id))!;
+    await repo.update(db, { ...row, state: 'finalizing', energyWh: 1500, lastMeterAt: at(90), costOre: 750 }, at(90));
+    await live.flush();
+    expect(await repo.find(db, made.session.id)).toMatchObject({ state: 'finalizing', energyWh: 1500, lastMeterAt: at(90) });
+  });
+
+  it('runs one session\'s tasks one at a time, in order, and others alongside', async () => {
+    const live = new LiveSessions({ query: async () => ({ rows: [] }) } as never, silentLogger);
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const a1 = live.serial('a', async () => {
+      await gate;
+      order.push('a1');
+    });
+    const a2 = live.serial('a', async () => {
+      order.push('a2');
+    });
+    await live.serial('b', async () => {
+      order.push('b1');
+    });
+    expect(order).toEqual(['b1']);
+    release();
+    await Promise.all([a1, a2]);
+    expect(order).toEqual(['b1', 'a1', 'a2']);
+    // A failing task does not stop the queue.
+    await expect(live.serial('a', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(live.serial('a', async () => 'next')).resolves.toBe('next');
+  });
+});
+
+describe.each(backends())('MeterSampleWriter on %s', (backend) => {
+  let db: Db | undefined;
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+  });
+
+  it('stores a batch of samples in one go and moves the last reading forward only', async () => {
+    const made = await aDbWithASession(backend);
+    db = made.db;
+    const chargers = new ChargerRepository(db);
+    const { transaction } = await chargers.startTransaction({ chargerId: 'CP1', connectorNo: 1, idTag: 'PPABCDEF123456', meterStartWh: 2 ** 31 + 10, startedAt: t0 });
+    const writer = new MeterSampleWriter(db, silentLogger, 60_000);
+    const row = (s: number, wh: number) => ({ sampledAt: at(s), measurand: 'Energy.Active.Import.Register', phase: '', context: 'Sample.Periodic', value: wh, unit: 'Wh' });
+    writer.add(transaction.id, [row(10, 2 ** 31 + 100)], { at: at(10), energyWh: 2 ** 31 + 100, powerW: 7000 });
+    writer.add(transaction.id, [row(20, 2 ** 31 + 200)], { at: at(20), energyWh: 2 ** 31 + 200 });
+    writer.add(transaction.id, [row(5, 2 ** 31 + 50), row(20, 2 ** 31 + 200)], { at: at(5), energyWh: 2 ** 31 + 50 }); // late, and a repeat
+    expect(await chargers.meterSamples(transaction.id)).toEqual([]);
+    await writer.flush();
+    expect((await chargers.meterSamples(transaction.id)).map((s) => s.value)).toEqual([2 ** 31 + 50, 2 ** 31 + 100, 2 ** 31 + 200]);
+    expect(await chargers.findTransaction(transaction.id)).toMatchObject({ lastSampleAt: at(20), lastEnergyWh: 2 ** 31 + 200, lastPowerW: 7000 });
+    expect(writer.stats).toMatchObject({ written: 4, dropped: 0 });
+  });
+});
