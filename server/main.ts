@@ -21,6 +21,7 @@ import { createApi, createWebhookRoutes, sessionCookieName } from './http/app.js
 import { operatorAllowed } from './sessions/operator-access.js';
 import { OutboxWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './log.js';
+import { createMetrics, measuredFetch, type Metrics } from './metrics.js';
 import { VippsClient } from './payments/vipps/client.js';
 import { VippsPayments } from './payments/vipps-payments.js';
 import { VippsWebhookIntake } from './payments/webhook-intake.js';
@@ -63,6 +64,7 @@ export interface Plugpay {
   sandbox?: Awaited<ReturnType<typeof createVippsSandbox>>;
   fleet?: Awaited<ReturnType<typeof createChargerFleet>>;
   realtime: ReturnType<typeof createRealtime>;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -137,11 +139,24 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
         logger: logger.child({ component: 'sandbox' })
       })
     : undefined;
-  const vipps = new VippsClient({ ...config.vipps, baseUrl: sandbox ? `${loopback}/sandbox/vipps` : config.vipps.baseUrl, logger });
+  // Metrics read their figures from the services when scraped; the services exist just below.
+  let charging!: ChargingService;
+  let gateway!: OcppGateway;
+  const metrics: Metrics = createMetrics({
+    sessionsByState: () => charging.sessionCounts(),
+    outboxDepth: () => charging.outboxDepth(),
+    ocppConnections: () => gateway?.connectedIds().length ?? 0,
+    liveSessions: () => charging?.live.size ?? 0
+  });
+  const vipps = new VippsClient({
+    ...config.vipps,
+    baseUrl: sandbox ? `${loopback}/sandbox/vipps` : config.vipps.baseUrl,
+    logger,
+    fetch: measuredFetch((input, init) => globalThis.fetch(input, init), metrics)
+  });
   const payments = new VippsPayments({ epayment: vipps.epayment, orderManagement: vipps.orderManagement, webhooks: vipps.webhooks });
 
   // --- services and the charger gateway (each needs the other: commands are forwarded)
-  let gateway!: OcppGateway;
   const chargers: ChargerCommands = {
     remoteStart: (...a) => gateway.commands.remoteStart(...a),
     remoteStop: (...a) => gateway.commands.remoteStop(...a),
@@ -151,7 +166,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     reset: (...a) => gateway.commands.reset(...a),
     isConnected: (...a) => gateway.commands.isConnected(...a)
   };
-  const charging = new ChargingService({
+  charging = new ChargingService({
     db,
     payments,
     chargers,
@@ -185,7 +200,20 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     meterIntervalSeconds: config.ocpp.meterIntervalSeconds,
     clock: () => clock.now()
   });
-  const worker = new OutboxWorker({ db, runner: charging, logger: logger.child({ component: 'worker' }), clock, nodeId: config.nodeId });
+  charging.hooks.stopUnconfirmed = () => metrics.alerts.inc({ kind: 'stop-unconfirmed' });
+  charging.hooks.meterPublished = (ms) => metrics.meterLag.observe(ms / 1000);
+  charging.hooks.anomalies = (_id, kinds) => kinds.forEach((kind) => metrics.chargerAnomalies.inc({ kind }));
+  const worker = new OutboxWorker({
+    db,
+    runner: charging,
+    logger: logger.child({ component: 'worker' }),
+    clock,
+    nodeId: config.nodeId,
+    onOutcome: (job, outcome) => {
+      metrics.outboxAttempts.inc({ kind: job.kind, outcome });
+      if (outcome === 'dead' && !job.deadAt) metrics.alerts.inc({ kind: 'dead-letter' });
+    }
+  });
   charging.onWorkQueued(() => worker.wake());
   const intake = new VippsWebhookIntake({ onNotification: (n) => charging.onPaymentNotification(n), logger });
   let ready = false;
@@ -195,9 +223,17 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   app.route('/api', createApi({ charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready }));
   app.route('/webhooks', createWebhookRoutes({ webhooks: intake, logger }));
   if (sandbox) app.route('/sandbox/vipps', sandbox.app);
+  // Prometheus scrapes here; with OPERATOR_TOKEN set it must send it as a bearer token.
+  app.get('/metrics', async (c) => {
+    const auth = c.req.header('authorization');
+    if (!operatorAllowed(auth?.startsWith('Bearer ') ? auth.slice(7) : undefined, config.operatorToken)) {
+      return c.json({ title: 'Forbidden', status: 403, detail: 'Metrics need the operator token as a bearer token.' }, 403, { 'content-type': 'application/problem+json' });
+    }
+    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+  });
   const honoListener = getRequestListener(app.fetch);
   const pages = opts.pages === false ? null : await loadPages(logger);
-  const ownPaths = /^\/(api|webhooks|sandbox)(\/|$)/;
+  const ownPaths = /^\/(api|webhooks|sandbox|metrics)(\/|$|\?)/;
   handle = (req, res) => {
     const path = req.url ?? '/';
     if (ownPaths.test(path) || !pages) return void honoListener(req, res);
@@ -293,6 +329,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     sandbox,
     fleet,
     realtime,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;

@@ -149,6 +149,18 @@ describe('the API', () => {
 });
 
 describe('operators', () => {
+  it('exposes Prometheus metrics: sessions by state, outbox depth, OCPP connections, Vipps calls', async () => {
+    const res = await api('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/^plugpay_sessions\{state="[a-z_]+",app="plugpay"\} \d+$/m);
+    expect(text).toMatch(/^plugpay_outbox_jobs\{state="dead",app="plugpay"\} 0$/m);
+    expect(text).toMatch(/^plugpay_ocpp_connections\{app="plugpay"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^plugpay_vipps_requests_total\{operation="POST epayment.payments",status="201",app="plugpay"\} [1-9]/m);
+  });
+
+
   it('gets a printable QR sticker that encodes the connector\'s landing page', async () => {
     const res = await api('/api/operator/connectors/OSL-GRO-01-1/qr.svg');
     expect(res.status).toBe(200);

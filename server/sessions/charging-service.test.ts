@@ -99,7 +99,10 @@ describe('ChargingService', () => {
     await setUp();
     clockNow = new Date('2026-11-22T10:00:00Z');
   });
-  afterAll(async () => db?.close());
+  afterAll(async () => {
+    await db?.close();
+    db = undefined as unknown as Db;
+  });
 
   it('runs the whole way: reserve, authorize, start, meter, stop, capture the cost, release the rest, receipt', async () => {
     const { sut, payments, chargers } = service();
@@ -376,7 +379,10 @@ describe('ChargingService under faults', () => {
     await setUp();
     clockNow = new Date('2026-11-22T10:00:00Z');
   });
-  afterAll(async () => db?.close());
+  afterAll(async () => {
+    await db?.close();
+    db = undefined as unknown as Db;
+  });
 
   const jobs = async (sessionId: string) => (await new OutboxRepository({ now: () => clockNow }).pending(db, sessionId)).map((j) => j.kind).sort();
 
@@ -384,7 +390,7 @@ describe('ChargingService under faults', () => {
     const chargers = new FakeChargers();
     const { sut, payments } = service(new FakePayments(), chargers);
     const alerts: string[] = [];
-    sut.alerts.stopUnconfirmed = (s) => alerts.push(s.id);
+    sut.hooks.stopUnconfirmed = (s) => alerts.push(s.id);
     const { s } = await aChargingSession(sut, payments, 31, 0);
     chargers.stopAnswer = 'rejected';
     clockNow = new Date(clockNow.getTime() + 600_000);

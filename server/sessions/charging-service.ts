@@ -411,6 +411,7 @@ export class ChargingService implements ChargerListener {
       const s = this.live.freshest(row);
       const t = transition(s, event, { meterIntervalSeconds: this.deps.settings.meterIntervalSeconds });
       if (!t.applied) return { saved: s, commands: [] as SessionCommand[], changed: false };
+      this.noteAnomalies(s, t.session);
       const saved = await this.sessions.update(tx, { ...s, ...t.session }, this.clock.now());
       for (const c of t.commands) await this.enqueue(tx, saved, c);
       return { saved, commands: t.commands, changed: true };
@@ -652,7 +653,7 @@ export class ChargingService implements ChargerListener {
       { alert: 'stop-unconfirmed', sessionId: s.id, chargerId: s.chargerId, connectorNo: s.connectorNo, energyWh: s.energyWh },
       'ALERT: the charger has not confirmed the stop; taking the connector out of service'
     );
-    this.alerts.stopUnconfirmed?.(s);
+    this.hooks.stopUnconfirmed?.(s);
     try {
       await this.deps.chargers.changeAvailability(s.chargerId, s.connectorNo, false);
     } catch (err) {
@@ -661,8 +662,23 @@ export class ChargingService implements ChargerListener {
     }
   }
 
+  /** Every correction of a charger's claim is logged and counted; none is silent. */
+  private noteAnomalies(before: { id: string; anomalies?: string[] }, after: { anomalies?: string[] }): void {
+    const had = new Set(before.anomalies ?? []);
+    const found = (after.anomalies ?? []).filter((a) => !had.has(a));
+    if (found.length === 0) return;
+    this.deps.logger.warn({ sessionId: before.id, anomalies: found }, 'charger claim out of bounds; billed within bounds instead');
+    this.hooks.anomalies?.(before.id, found);
+  }
+
   /** Hooks for metrics and operator alerts (the composition root wires them). */
-  readonly alerts: { stopUnconfirmed?: (s: SessionRecord) => void } = {};
+  readonly hooks: {
+    stopUnconfirmed?: (s: SessionRecord) => void;
+    /** A meter reading reached the phones, `ms` after it came in. */
+    meterPublished?: (ms: number) => void;
+    /** Corrections made to what a charger claimed (charger-claims.ts). */
+    anomalies?: (sessionId: string, kinds: string[]) => void;
+  } = {};
 
   private async sendReceipt(s: SessionRecord): Promise<void> {
     await this.deps.payments.sendReceipt(s.paymentReference, this.receiptOf(s).receipt);
@@ -790,6 +806,7 @@ export class ChargingService implements ChargerListener {
         if (fresh && fresh.transactionId !== undefined) this.live.put(fresh, await this.sessions.powerSeries(this.deps.db, fresh.transactionId));
       });
     }
+    const came = performance.now();
     const event: SessionEvent = { type: 'meter', energyWh: e.energyWh, powerW: e.powerW, at: e.at, receivedAt: this.clock.now() };
     await this.live.serial(id, async () => {
       const entry = this.live.get(id);
@@ -806,8 +823,10 @@ export class ChargingService implements ChargerListener {
         return;
       }
       const next: SessionRecord = { ...entry.session, ...t.session };
+      this.noteAnomalies(entry.session, next);
       this.live.meterChanged(next, e.powerW !== undefined ? { t: next.lastMeterAt!.toISOString(), w: Math.round(next.powerW) } : undefined);
       await this.publishMeter(next);
+      this.hooks.meterPublished?.(performance.now() - came);
     });
   }
 
@@ -828,6 +847,29 @@ export class ChargingService implements ChargerListener {
   }
 
   // ---- operators --------------------------------------------------------------------------
+
+  /** Sessions by state (metrics). */
+  sessionCounts(): Promise<Array<{ state: string; count: number }>> {
+    return this.sessions.countByState(this.deps.db);
+  }
+
+  /** Outbox jobs waiting and dead-lettered (metrics). */
+  outboxDepth(): Promise<{ pending: number; dead: number }> {
+    return this.outbox.depth(this.deps.db);
+  }
+
+  /** Jobs that keep failing, for the operator: what, for which session, since when, and why. */
+  async deadLetters(): Promise<Array<{ id: number; kind: string; sessionId?: string; attempts: number; deadAt?: string; nextAttemptAt?: string; lastError?: string }>> {
+    return (await this.outbox.deadLetters(this.deps.db)).map((j) => ({
+      id: j.id,
+      kind: j.kind,
+      sessionId: j.sessionId,
+      attempts: j.attempts,
+      deadAt: j.deadAt?.toISOString(),
+      nextAttemptAt: j.nextAttemptAt?.toISOString(),
+      lastError: j.lastError
+    }));
+  }
 
   /** The URL a connector's QR sticker points at, or null for an unknown connector. */
   async connectorLandingUrl(connectorId: string): Promise<string | null> {

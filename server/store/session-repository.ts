@@ -120,6 +120,12 @@ export class SessionRepository {
   }
 
   /** The latest power samples of a transaction, oldest first, for the driver's chart. */
+  /** How many sessions are in each state (metrics). */
+  async countByState(db: Queryable): Promise<Array<{ state: string; count: number }>> {
+    const { rows } = await db.query<{ state: string; n: number }>(`select state, count(*)::int as n from charging_sessions group by state`);
+    return rows.map((r) => ({ state: r.state, count: Number(r.n) }));
+  }
+
   async powerSeries(db: Queryable, transactionId: number, limit = 60): Promise<Array<{ t: string; w: number }>> {
     // Prefer the charger's total (no phase); otherwise add the phases up. kW is converted to W.
     const { rows } = await db.query<{ sampled_at: string | Date; total: number | null; phases: number | null }>(
