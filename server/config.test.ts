@@ -52,6 +52,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env, noFiles)).toThrow(message);
   });
 
+  it('reads the stop deadline and the number of trusted proxies, and refuses nonsense', () => {
+    expect(loadConfig({}, noFiles)).toMatchObject({ trustedProxies: 0, ocpp: { stopDeadlineSeconds: 180 } });
+    expect(loadConfig({ TRUSTED_PROXIES: '1', OCPP_STOP_DEADLINE_SECONDS: '60' }, noFiles)).toMatchObject({ trustedProxies: 1, ocpp: { stopDeadlineSeconds: 60 } });
+    expect(() => loadConfig({ TRUSTED_PROXIES: '-1' }, noFiles)).toThrow(/TRUSTED_PROXIES/);
+    expect(() => loadConfig({ OCPP_STOP_DEADLINE_SECONDS: 'soon' }, noFiles)).toThrow(/OCPP_STOP_DEADLINE_SECONDS/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '', PLUGPAY_SECRET: '' }, noFiles).databaseUrl).toBeUndefined();
   });

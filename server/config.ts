@@ -57,6 +57,9 @@ const schema = z
     OCPP_METER_INTERVAL_SECONDS: seconds.default(10),
     OCPP_START_TIMEOUT_SECONDS: seconds.default(60),
     OCPP_OFFLINE_GRACE_SECONDS: seconds.default(900),
+    OCPP_STOP_DEADLINE_SECONDS: seconds.default(180),
+    /** Reverse proxies in front of plugpay whose X-Forwarded-For may be believed (0: none). */
+    TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
 
     RESERVE_DEFAULT_ORE: ore.default(35000),
     RESERVE_MIN_ORE: ore.default(10000),
@@ -129,7 +132,9 @@ export interface Config {
     sandboxExpiryMinutes: number;
   };
   sim: { chargers: boolean; configPath?: string };
-  ocpp: { heartbeatSeconds: number; meterIntervalSeconds: number; startTimeoutSeconds: number; offlineGraceSeconds: number };
+  ocpp: { heartbeatSeconds: number; meterIntervalSeconds: number; startTimeoutSeconds: number; offlineGraceSeconds: number; stopDeadlineSeconds: number };
+  /** How many reverse proxies' X-Forwarded-For hops to believe when telling clients apart (rate limits). */
+  trustedProxies: number;
   reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
   termsUrl: string;
   operatorToken?: string;
@@ -197,8 +202,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       heartbeatSeconds: c.OCPP_HEARTBEAT_SECONDS,
       meterIntervalSeconds: c.OCPP_METER_INTERVAL_SECONDS,
       startTimeoutSeconds: c.OCPP_START_TIMEOUT_SECONDS,
-      offlineGraceSeconds: c.OCPP_OFFLINE_GRACE_SECONDS
+      offlineGraceSeconds: c.OCPP_OFFLINE_GRACE_SECONDS,
+      stopDeadlineSeconds: c.OCPP_STOP_DEADLINE_SECONDS
     },
+    trustedProxies: c.TRUSTED_PROXIES,
     reserve: { defaultOre: c.RESERVE_DEFAULT_ORE, minOre: c.RESERVE_MIN_ORE, maxOre: c.RESERVE_MAX_ORE, presetsOre: presets },
     termsUrl: c.TERMS_URL,
     operatorToken: c.OPERATOR_TOKEN,

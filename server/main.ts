@@ -178,6 +178,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       meterIntervalSeconds: config.ocpp.meterIntervalSeconds,
       startTimeoutSeconds: config.ocpp.startTimeoutSeconds,
       offlineGraceSeconds: config.ocpp.offlineGraceSeconds,
+      stopDeadlineSeconds: config.ocpp.stopDeadlineSeconds,
       reserve: config.reserve,
       termsUrl: config.termsUrl
     }
@@ -220,7 +221,10 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
 
   // --- HTTP
   const app = new Hono();
-  app.route('/api', createApi({ charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready }));
+  app.route(
+    '/api',
+    createApi({ charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready, trustedProxies: config.trustedProxies })
+  );
   app.route('/webhooks', createWebhookRoutes({ webhooks: intake, logger }));
   if (sandbox) app.route('/sandbox/vipps', sandbox.app);
   // Prometheus scrapes here; with OPERATOR_TOKEN set it must send it as a bearer token.
@@ -247,6 +251,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     charging,
     logger,
     operatorToken: config.operatorToken,
+    trustedProxies: config.trustedProxies,
     adapter: redisClient ? createAdapter(redisClient) : undefined
   });
   charging.setNotifier(realtime.notifier);

@@ -149,6 +149,17 @@ describe('the API', () => {
 });
 
 describe('operators', () => {
+  it('lists dead-lettered jobs for the operator', async () => {
+    await pp.db.query(
+      `insert into outbox (kind, session_id, idempotency_key, payload, attempts, next_attempt_at, dead_at, last_error)
+       values ('receipt', 'deadbeef0001', 'plugpay-deadbeef0001-receipt', '{}', 25, now() + interval '15 minutes', now(), 'VippsError: 500')`
+    );
+    const res = await api('/api/operator/dead-letters');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual([expect.objectContaining({ kind: 'receipt', sessionId: 'deadbeef0001', attempts: 25, lastError: 'VippsError: 500' })]);
+    await pp.db.query(`delete from outbox where idempotency_key = 'plugpay-deadbeef0001-receipt'`);
+  });
+
   it('exposes Prometheus metrics: sessions by state, outbox depth, OCPP connections, Vipps calls', async () => {
     const res = await api('/metrics');
     expect(res.status).toBe(200);

@@ -166,6 +166,13 @@ export function createApi(deps: HttpDeps): Hono {
     return c.json(await deps.charging.operatorStations());
   });
 
+  // Jobs that keep failing (a capture Vipps keeps refusing, a receipt that cannot be sent): they
+  // are still retried, slowly, and someone must look at each.
+  api.get('/operator/dead-letters', async (c) => {
+    if (!operatorAllowed(operatorToken(c), deps.operatorToken)) return problem(c, 403, 'Forbidden', 'An operator token is required.');
+    return c.json(await deps.charging.deadLetters());
+  });
+
   // The QR sticker for a connector: an SVG that encodes its landing page, ready to print.
   api.get('/operator/connectors/:id/qr.svg', async (c) => {
     if (!operatorAllowed(operatorToken(c), deps.operatorToken)) return problem(c, 403, 'Forbidden', 'An operator token is required.');
