@@ -6,7 +6,8 @@
  * Rules, in the order they apply:
  * 1. Time is plugpay's. A charger's timestamp is used only where it lies between the earliest
  *    moment the event could have happened and the moment plugpay received it (a message queued
- *    while the charger was offline, OCPP 1.6 §3.16); otherwise it is clamped into that window.
+ *    while the charger was offline, OCPP 1.6 §3.16). Outside that window the charger's clock is
+ *    wrong (hours off, or never set), so the moment plugpay received the message is used.
  * 2. Energy is the larger of the register difference (meterStop − meterStart) and what the
  *    samples showed, because a register that went backwards or was reset must not make energy
  *    free, and samples already shown to the driver are not taken back.
@@ -36,8 +37,10 @@ export interface Clamped<T> {
 }
 
 /**
- * The instant to bill for a charger's timestamp: its own, if it lies in `[earliest, receivedAt]`,
- * else the nearest end of that window.
+ * The instant to bill for a charger's timestamp: its own, if it lies in `[earliest, receivedAt]`;
+ * a little outside (clock jitter, CLOCK_TOLERANCE_MS) the nearest end of that window; far outside,
+ * the moment plugpay received it. Mapping a skewed clock to the window's start instead would
+ * squeeze a whole session into an instant.
  *
  * @example
  * clampInstant(new Date('2099-01-01'), start, now).value // → now
@@ -48,7 +51,7 @@ export function clampInstant(claimed: Date, earliest: Date, receivedAt: Date): C
   const t = claimed.getTime();
   if (!Number.isFinite(t)) return { value: new Date(hi), anomalies: ['timestamp-after-receipt'] };
   if (t > hi) return { value: new Date(hi), anomalies: t - hi > CLOCK_TOLERANCE_MS ? ['timestamp-after-receipt'] : [] };
-  if (t < lo) return { value: new Date(lo), anomalies: lo - t > CLOCK_TOLERANCE_MS ? ['timestamp-before-window'] : [] };
+  if (t < lo) return lo - t > CLOCK_TOLERANCE_MS ? { value: new Date(hi), anomalies: ['timestamp-before-window'] } : { value: new Date(lo), anomalies: [] };
   return { value: claimed, anomalies: [] };
 }
 

@@ -157,12 +157,31 @@ describe('a charger that lies', () => {
       type: 'transaction-started', transactionId: 7, meterStartWh: 1000, at: claimed, receivedAt
     }, ctx).session;
 
-  it('bills the time from when the driver could have started, not a start dated a day earlier', () => {
+  it('bills the time by plugpay\'s clock, not from a start dated a day earlier', () => {
     const s = started(at(-86_400));
-    expect(s.startedAt).toEqual(at(-30));
+    expect(s.startedAt).toEqual(t0);
     expect(s.anomalies).toContain('timestamp-before-window');
-    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 1500, at: at(60), receivedAt: at(60), reason: 'Local' }, ctx);
-    expect(r.session.costOre).toBe(250 + 150); // 0.5 kWh and 90 s, not a day of minutes
+    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 1300, at: at(60), receivedAt: at(60), reason: 'Local' }, ctx);
+    expect(r.session.costOre).toBe(150 + 100); // 0.3 kWh and 60 s, not a day of minutes
+  });
+
+  it('follows a charger whose clock runs hours behind by plugpay\'s clock, without squeezing the session into an instant', () => {
+    const skew = -2.3 * 3600_000;
+    const behind = (sec: number) => new Date(at(sec).getTime() + skew);
+    let s = started(behind(0), t0);
+    expect(s.startedAt).toEqual(t0);
+    s = transition(s, { type: 'meter', energyWh: 1000 + 30, powerW: 20_000, at: behind(6), receivedAt: at(6) }, ctx).session;
+    s = transition(s, { type: 'meter', energyWh: 1000 + 60, powerW: 20_000, at: behind(12), receivedAt: at(12) }, ctx).session;
+    expect(s.energyWh).toBe(60); // samples are not dropped as "older than the last one"
+    const r = transition(s, { type: 'transaction-stopped', meterStopWh: 1000 + 66, at: behind(13), receivedAt: at(13), reason: 'Local' }, ctx);
+    expect(r.session.energyWh).toBe(66);
+    expect(r.session.stoppedAt).toEqual(at(13));
+  });
+
+  it('keeps a start a few seconds before the session was opened (clock jitter) at the opening', () => {
+    const s = started(at(-40));
+    expect(s.startedAt).toEqual(at(-30));
+    expect(s.anomalies ?? []).toEqual([]);
   });
 
   it('bills a stop dated 2099 at the time plugpay heard it', () => {

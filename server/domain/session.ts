@@ -140,15 +140,16 @@ function withAnomalies(s: Session, found: Anomaly[]): Anomaly[] | undefined {
  * (charger-claims.ts), the time by plugpay's clock, the cost capped at the authorization.
  * `at` has already been bounded by the caller's event handling.
  */
-function finalize(s: Session, stopReason: string, at: Date, meterStopWh?: number, found: Anomaly[] = []): Transition {
+function finalize(s: Session, stopReason: string, at: Date, meterStopWh?: number, found: Anomaly[] = [], heardAt: Date = at): Transition {
   const stoppedAt = at < (s.startedAt ?? at) ? s.startedAt! : at;
+  // Energy may have flowed until plugpay heard of the stop: that bounds what is physically possible.
   const energy = deliveredEnergy({
     meterStartWh: s.meterStartWh,
     meterStopWh,
     sampledWh: s.energyWh,
     maxPowerW: s.maxPowerW,
     startedAt: s.startedAt,
-    stoppedAt
+    stoppedAt: heardAt > stoppedAt ? heardAt : stoppedAt
   });
   const energyWh = energy.value;
   const ended: Session = { ...s, energyWh, stoppedAt, anomalies: withAnomalies(s, [...found, ...energy.anomalies]) };
@@ -245,13 +246,13 @@ export function transition(s: Session, e: SessionEvent, ctx: TransitionContext):
 
     case 'meter': {
       if (s.state !== 'charging' && s.state !== 'stopping') return unchanged(s);
-      // Samples can arrive out of order: an older one changes nothing (the gateway stores it).
-      if (s.lastMeterAt && e.at < s.lastMeterAt) return unchanged(s);
       const when = clampInstant(e.at, s.lastMeterAt ?? s.startedAt ?? e.receivedAt, e.receivedAt);
       const at = when.value;
+      // Samples can arrive out of order: an older one changes nothing (the gateway stores it).
+      if (s.lastMeterAt && at < s.lastMeterAt) return unchanged(s);
       const claimed =
         e.energyWh !== undefined && s.meterStartWh !== undefined ? Math.max(s.energyWh, e.energyWh - s.meterStartWh) : s.energyWh;
-      const bounded = boundEnergy(claimed, s.maxPowerW, s.startedAt, at);
+      const bounded = boundEnergy(claimed, s.maxPowerW, s.startedAt, e.receivedAt);
       const energyWh = Math.max(s.energyWh, bounded.value);
       const powerW = e.powerW === undefined ? s.powerW : Math.max(0, Math.min(e.powerW, s.maxPowerW ? s.maxPowerW * 2 : e.powerW));
       const found = [...when.anomalies, ...bounded.anomalies.filter((a) => a !== 'no-power-rating')];
@@ -296,7 +297,7 @@ export function transition(s: Session, e: SessionEvent, ctx: TransitionContext):
       if (s.state !== 'charging' && s.state !== 'stopping') return unchanged(s);
       // A stop dated in the future (or before the last reading) is billed to when we know it happened.
       const stop = clampInstant(e.at, s.lastMeterAt ?? s.startedAt ?? e.receivedAt, e.receivedAt);
-      return finalize(s, 'charger', stop.value, e.meterStopWh, stop.anomalies);
+      return finalize(s, 'charger', stop.value, e.meterStopWh, stop.anomalies, e.receivedAt);
     }
 
     case 'charger-lost':
