@@ -9,10 +9,10 @@
 import { parseArgs } from 'node:util';
 import { runChaos } from './harness.js';
 import { killAllChildren } from './processes.js';
-import { formatReport } from './report.js';
+import { formatReport, formatSessions } from './report.js';
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run chaos -- [--seed N] [--sessions N] [--kills N] [--pg [--database-url postgres://…]] [--keep] [--quiet] [--settle-seconds N]`);
+  console.error(`${message}\nusage: npm run chaos -- [--seed N] [--sessions N] [--kills N] [--pg [--database-url postgres://…]] [--keep] [--quiet] [--sessions-table] [--settle-seconds N]`);
   process.exit(2);
 }
 
@@ -27,6 +27,7 @@ try {
       'database-url': { type: 'string' },
       keep: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      'sessions-table': { type: 'boolean', default: false },
       'settle-seconds': { type: 'string' }
     }
   }));
@@ -65,5 +66,9 @@ const report = await runChaos({
   log: values.quiet ? undefined : (line) => console.log(`  ${new Date().toISOString().slice(11, 23)} ${line}`)
 });
 console.log('');
+if (values['sessions-table'] || !report.ok) {
+  console.log(formatSessions(report));
+  console.log('');
+}
 console.log(formatReport(report));
 process.exit(report.ok ? 0 : 1);

@@ -308,16 +308,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
     settleMs = Date.now() - settleStart;
 
-    // --- counts of the charger faults that were really exercised
-    for (const ch of chargers) {
+    // --- the charger faults that were really exercised, once per session (plugpay retries)
+    for (const [i, ch] of chargers.entries()) {
+      const exercised = new Set<string>();
       for (const c of ch.commands) {
-        const s = plan.sessions.find((x) => x.chargerIndex === plan.chargers.findIndex((p) => p.id === ch.id) && x.connectorNo === c.connectorNo);
+        const s = plan.sessions.find((x) => x.chargerIndex === i && x.connectorNo === c.connectorNo);
         if (!s) continue;
         const mode = c.action === 'RemoteStartTransaction' ? s.charger.remoteStart : s.charger.remoteStop;
         const name = c.action === 'RemoteStartTransaction' ? 'RemoteStart' : 'RemoteStop';
-        if (mode === 'reject' && c.answer === 'Rejected') count(`${name} rejected`);
-        if (mode === 'ignore' && !c.acted) count(`${name} ignored`);
+        if (mode === 'reject' && c.answer === 'Rejected') exercised.add(`${s.index}|${name} rejected`);
+        if (mode === 'ignore' && !c.acted) exercised.add(`${s.index}|${name} ignored`);
       }
+      for (const e of exercised) count(`${e.split('|')[1]} (sessions)`);
       for (const d of ch.dropped) errors.push(`${ch.id} connector ${d.connectorNo}: gave up on ${d.action}: ${d.error}`);
     }
     for (const d of drivers) for (const n of d.notes) if (/could not reserve|driver failed|did not load/.test(n)) notes.push(`session #${d.plan.index}: ${n}`);

@@ -75,3 +75,24 @@ function describePlan(r: ChaosReport, index: number): string {
   const skew = ch.clockSkewMs ? ` skew ${(ch.clockSkewMs / 3_600_000).toFixed(1)} h` : '';
   return `${s.payment}, stop ${s.stop}, start ${s.charger.remoteStart}, remote stop ${s.charger.remoteStop}, ${s.charger.powerW / 1000} kW, reserve ${s.amountOre / 100} kr${skew}`;
 }
+
+/** One line per session: what the driver and charger did, what Vipps holds, what was expected. */
+export function formatSessions(r: ChaosReport): string {
+  const head = ['#', 'connector', 'session', 'plan', 'plugpay', 'Wh', 's', 'cost', 'auth', 'captured', 'expected', 'tol'];
+  const rows = r.verdict.checks.map((c) => [
+    String(c.index),
+    c.connectorId,
+    c.sessionId ?? '-',
+    describePlan(r, c.index),
+    `${c.state ?? '-'} ${c.stopReason ?? ''}`.trim(),
+    String(c.deliveredWh),
+    String(c.durationSeconds),
+    String(c.costOre),
+    String(c.authorizedOre),
+    String(c.capturedOre),
+    String(c.expectedOre),
+    c.exact ? '=' : `±${c.toleranceOre}`
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  return [head, ...rows].map((row) => row.map((v, i) => v.padEnd(widths[i])).join('  ')).join('\n');
+}
