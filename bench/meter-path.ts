@@ -122,13 +122,13 @@ async function runLevels(load: MeterLoad, child: Child, opts: MeterPathOptions, 
 
 async function memorySteps(load: MeterLoad, child: Child, opts: MeterPathOptions, run: ServerRun): Promise<void> {
   const phones = load.size;
-  const base: MemoryResult = { chargers: load.size, phones, rssMiB: await steadyRss(child) };
+  const base: MemoryResult = { chargers: load.connectedChargers, phones, rssMiB: await steadyRss(child) };
   run.memory.push(base);
   if (opts.idleChargers <= 0) return;
   await load.addIdle(opts.idleChargers);
   await sleep(2000);
   const rss = await steadyRss(child);
-  run.memory.push({ chargers: base.chargers + opts.idleChargers, phones, rssMiB: rss, perIdleKiB: ((rss - base.rssMiB) * 1024) / opts.idleChargers });
+  run.memory.push({ chargers: load.connectedChargers, phones, rssMiB: rss, perIdleKiB: ((rss - base.rssMiB) * 1024) / opts.idleChargers });
 }
 
 async function runRelay(opts: MeterPathOptions): Promise<ServerRun> {
@@ -154,14 +154,16 @@ async function runPlugpay(store: Store, opts: MeterPathOptions, withMemory: bool
   let pp: Awaited<ReturnType<typeof startPlugpayProcess>> | undefined;
   let load: MeterLoad | undefined;
   try {
+    const t0 = performance.now();
     pp = await startPlugpayProcess(store, { OCPP_METER_INTERVAL_SECONDS: String(opts.intervalMs / 1000) });
+    opts.log(`  plugpay up on ${pp.url} (pid ${pp.child.pid}, seeded and started in ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     // fast-dc: a demo tariff with no per-minute fee, so running cost grows only with energy.
     const target = new PlugpayTarget({ url: pp.url, operatorToken: OPERATOR_TOKEN, stationIds: DEMO_STATIONS });
     load = new MeterLoad(target, { prefix: `B${randomBytes(2).toString('hex')}`, intervalMs: opts.intervalMs, log: opts.log });
     await runLevels(load, pp.child, opts, run);
-    run.stopSettled = await load.stopAndSettle(opts.stopSamples, (s) => target.stop(s));
+    run.stopSettled = await load.stopAndSettle(opts.stopSamples, (s, phone) => target.stop(s, phone));
     if (withMemory) await memorySteps(load, pp.child, opts, run);
-    else run.memory.push({ chargers: load.size, phones: load.size, rssMiB: await steadyRss(pp.child) });
+    else run.memory.push({ chargers: load.connectedChargers, phones: load.size, rssMiB: await steadyRss(pp.child) });
   } catch (err) {
     run.error = `${(err as Error).message}${pp ? `\n    last plugpay output:\n    ${pp.child.recentOutput().slice(-5).join('\n    ')}` : ''}`;
   } finally {
@@ -237,7 +239,7 @@ export function formatMeterPath(r: MeterPathReport): string {
   const out: string[] = [];
   const o = r.options;
   out.push(`Meter path (issue 7): one MeterValues per session every ${o.intervalMs / 1000} s, ${o.windowMs / 1000} s measured per row after a ${o.settleMs / 1000} s settle; loopback, this machine.`);
-  out.push(`Chargers spread over the ${DEMO_STATIONS.length} demo stations; phones on Socket.IO (WebSocket transport); each server a child process, the load in the bench process.`);
+  out.push(`Chargers spread over the ${DEMO_STATIONS.length} demo stations; phones on Socket.IO (WebSocket transport), each its own device (X-Forwarded-For, TRUSTED_PROXIES=1); each server a child process, the load in the bench process.`);
   out.push(`Targets at ${TARGET_SESSIONS.toLocaleString('en')} sessions: p99 ≤ ${P99_TARGET_MS} ms and ≤ ${RATIO_TARGET}× the relay; no sample lost (any row).`);
   out.push('');
   const rows: string[][] = [];
@@ -317,13 +319,14 @@ export function formatMeterPath(r: MeterPathReport): string {
     lines.push(`  ${name}: at ${MEMORY_CHARGERS.toLocaleString('en')} chargers + ${MEMORY_PHONES.toLocaleString('en')} phones: ${e.mib !== undefined ? `${e.mib.toFixed(0)} MiB, ` : ''}${e.how}`);
     return lines;
   };
+  for (const store of o.stores) if (r.stores[store]) out.push(...memLines(`plugpay on ${STORE_NAMES[store]}`, r.stores[store]));
+  out.push(...memLines('bare relay', r.relay));
+  // Judged on the store that had the idle step (the first one run), else on the first one.
   const memStore = o.stores.find((s) => r.stores[s]?.memory.some((m) => m.perIdleKiB !== undefined)) ?? o.stores.find((s) => r.stores[s]);
   const ppMem = memStore ? r.stores[memStore] : undefined;
-  out.push(...memLines(`plugpay (${memStore ? STORE_NAMES[memStore] : '—'})`, ppMem));
-  out.push(...memLines('bare relay', r.relay));
   if (ppMem) {
     const e = memoryAtTarget(ppMem);
-    out.push(`  memory target: ${e.mib !== undefined ? `${verdict(e.mib < MEMORY_TARGET_MIB)}${e.measured ? '' : ' (on the estimate)'}` : 'not judged'}`);
+    out.push(`  memory target (plugpay on ${STORE_NAMES[memStore!]}): ${e.mib !== undefined ? `${verdict(e.mib < MEMORY_TARGET_MIB)}${e.measured ? '' : ' (on the estimate)'}` : 'not judged'}`);
   }
   out.push('');
   out.push(`(meter path took ${Math.round(r.seconds)} s)`);

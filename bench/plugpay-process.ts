@@ -89,6 +89,9 @@ export async function startPlugpayProcess(store: Store, extraEnv: Record<string,
     LOG_LEVEL: 'warn',
     OCPP_METER_INTERVAL_SECONDS: '10',
     OPERATOR_TOKEN,
+    // The bench's phones all come from 127.0.0.1; each names its own address in
+    // X-Forwarded-For, as a proxy would, so per-device limits count per phone.
+    TRUSTED_PROXIES: '1',
     VIPPS_BASE_URL: '',
     SIM_CONFIG: '',
     ...extraEnv

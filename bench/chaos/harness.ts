@@ -320,6 +320,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (mode === 'ignore' && !c.acted) exercised.add(`${s.index}|${name} ignored`);
       }
       for (const e of exercised) count(`${e.split('|')[1]} (sessions)`);
+      if (ch.offlineAtStart > 0) count('charger offline as it starts', ch.offlineAtStart);
       for (const d of ch.dropped) errors.push(`${ch.id} connector ${d.connectorNo}: gave up on ${d.action}: ${d.error}`);
     }
     for (const d of drivers) for (const n of d.notes) if (/could not reserve|driver failed|did not load/.test(n)) notes.push(`session #${d.plan.index}: ${n}`);

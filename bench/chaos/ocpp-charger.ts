@@ -30,6 +30,11 @@ export interface ConnectorPlan {
    * power over the elapsed time, so a charger that "delivered" faster would be rightly doubted.
    */
   powerW: number;
+  /**
+   * The connection drops just as the transaction starts and comes back after this many ms
+   * (0: it does not), so the StartTransaction reaches plugpay late, from the queue (§3.7).
+   */
+  offlineAtStartMs: number;
 }
 
 /** One transaction as the charger saw it: the ground truth. */
@@ -108,6 +113,8 @@ export class ChaosCharger extends EventEmitter {
   readonly id: string;
   readonly transactions: DeliveredTransaction[] = [];
   readonly commands: RemoteCommandSeen[] = [];
+  /** How many times the connection dropped just as a transaction started. */
+  offlineAtStart = 0;
   /** Transaction messages given up after MESSAGE_ATTEMPTS errors: each is a finding. */
   readonly dropped: Array<{ action: string; connectorNo: number; error: string }> = [];
   private readonly connectors: Connector[];
@@ -130,7 +137,7 @@ export class ChaosCharger extends EventEmitter {
     this.connectors = Array.from({ length: opts.connectors }, (_, i) => ({
       no: i + 1,
       status: 'Available' as const,
-      plan: { remoteStart: 'accept', remoteStop: 'accept', powerW: 11_000 },
+      plan: { remoteStart: 'accept', remoteStop: 'accept', powerW: 11_000, offlineAtStartMs: 0 },
       registerWh: 1000 * (i + 1) * 7, // a used meter: transactions do not start at 0
       carryWh: 0,
       lastTickMs: 0
@@ -504,7 +511,14 @@ export class ChaosCharger extends EventEmitter {
       c.status = 'Preparing';
       // After the answer: RemoteStartTransaction.conf precedes StartTransaction.req (§5.11).
       setImmediate(() => {
-        if (!c.tx) this.beginTransaction(c, idTag);
+        if (c.tx) return;
+        const away = c.plan.offlineAtStartMs;
+        if (away > 0 && this.booted) {
+          // Drop first (synchronously), so the StartTransaction waits in the queue.
+          this.offlineAtStart++;
+          void this.goOffline().then(() => setTimeout(() => this.comeOnline(), away));
+        }
+        this.beginTransaction(c, idTag);
       });
     }
     this.emit('command', seen);

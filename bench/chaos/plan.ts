@@ -108,6 +108,8 @@ export function makePlan(o: PlanOptions): ChaosPlan {
     const j = srng.int(0, i);
     [slots[i], slots[j]] = [slots[j], slots[i]];
   }
+  // Its own stream, so this later addition left every other draw (and so each seed's script) as it was.
+  const orng = root.fork('offline-at-start');
   const sessions: SessionPlan[] = slots.map((slot, index) => {
     // Some drivers reserve little and charge long and fast, so the cost runs into the
     // reservation (auto-stop, and capture capped at what was authorized).
@@ -134,7 +136,8 @@ export function makePlan(o: PlanOptions): ChaosPlan {
       charger: {
         remoteStart: srng.weighted(MODES),
         remoteStop: srng.weighted(STOP_MODES),
-        powerW: tight ? 150_000 : srng.pick([7_400, 11_000, 22_000, 50_000, 150_000])
+        powerW: tight ? 150_000 : srng.pick([7_400, 11_000, 22_000, 50_000, 150_000]),
+        offlineAtStartMs: orng.chance(0.15) ? orng.int(2_000, 8_000) : 0
       }
     };
   });

@@ -73,7 +73,7 @@ function describePlan(r: ChaosReport, index: number): string {
   const s = r.plan.sessions[index];
   const ch = r.plan.chargers[s.chargerIndex];
   const skew = ch.clockSkewMs ? ` skew ${(ch.clockSkewMs / 3_600_000).toFixed(1)} h` : '';
-  return `${s.payment}, stop ${s.stop}, start ${s.charger.remoteStart}, remote stop ${s.charger.remoteStop}, ${s.charger.powerW / 1000} kW, reserve ${s.amountOre / 100} kr${skew}`;
+  return `${s.payment}, stop ${s.stop}, start ${s.charger.remoteStart}, remote stop ${s.charger.remoteStop}, ${s.charger.powerW / 1000} kW, reserve ${s.amountOre / 100} kr${s.charger.offlineAtStartMs ? `, offline at start ${s.charger.offlineAtStartMs} ms` : ''}${skew}`;
 }
 
 /** One line per session: what the driver and charger did, what Vipps holds, what was expected. */

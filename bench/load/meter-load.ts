@@ -9,10 +9,19 @@ import { Phone, type PhoneUpdate } from './phone.js';
 import { SampleTrack, summarize, Window, type LatencySummary } from './samples.js';
 import { inPool, type LoadTarget, type OpenSession } from './targets.js';
 
-/** Energy added per sample: ~11 kW for 10 s. Small, so the reservation never runs out in a bench. */
-const WH_PER_SAMPLE = 30;
+/**
+ * The car draws 11 kW: the energy register follows power × time since the transaction started
+ * (plugpay bounds a claim by the connector's power and the time it heard, so a register running
+ * ahead of the clock would be billed, and shown, as less), and it rises by at least 1 Wh per
+ * sample, so every sample's value is unique.
+ */
 const POWER_W = 11_000;
 const GOLDEN = 0.6180339887498949;
+
+/** A distinct private IPv4 address per phone: 10.x.y.z from a counter. */
+function deviceAddress(n: number): string {
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
 
 interface Live {
   charger: BareCharger;
@@ -20,6 +29,8 @@ interface Live {
   track: SampleTrack;
   session: OpenSession;
   samples: number;
+  startedAt: number;
+  lastWh: number;
   timer?: NodeJS.Timeout;
   onUpdate?: (u: PhoneUpdate, at: number) => void;
 }
@@ -45,6 +56,7 @@ export class MeterLoad {
   private readonly idle: BareCharger[] = [];
   private window?: Window;
   private made = 0;
+  private phones = 0;
   /** Sessions that could not be opened, with the first reason. */
   failures = 0;
   firstFailure?: string;
@@ -53,6 +65,11 @@ export class MeterLoad {
 
   get size(): number {
     return this.live.length;
+  }
+
+  /** Chargers connected now: with a session or idle. */
+  get connectedChargers(): number {
+    return this.live.length + this.idle.length;
   }
 
   get phoneDrops(): number {
@@ -86,19 +103,35 @@ export class MeterLoad {
    * once. Stops early (returning false) when `deadline` (a performance.now() time) has passed.
    */
   async growTo(n: number, deadline = Infinity, batch = 100): Promise<boolean> {
-    while (this.live.length + this.failures < n) {
-      if (performance.now() > deadline) return false;
-      const want = Math.min(batch, n - this.live.length - this.failures);
-      const chargers = await this.chargers(want);
+    const remaining = () => n - this.live.length - this.failures;
+    // The next batch registers and connects (scrypt work, on the server's thread pool) while
+    // this one opens its sessions (the server's main thread), so the ramp uses both.
+    let ahead = 0;
+    let next: Promise<BareCharger[]> | undefined;
+    const fetchAhead = () => {
+      const want = Math.min(batch, remaining() - ahead);
+      if (want <= 0) return undefined;
+      ahead += want;
+      return this.chargers(want);
+    };
+    next = fetchAhead();
+    while (next) {
+      const chargers = await next;
+      if (performance.now() > deadline) {
+        this.idle.push(...chargers); // connected, never used: closed with the rest
+        return false;
+      }
+      next = fetchAhead();
       const t = performance.now();
       await inPool(chargers, this.opts.sessionConcurrency ?? 8, async (charger) => {
-        const live: Live = { charger, track: new SampleTrack(), samples: 0, session: undefined as never, phone: undefined as never };
-        live.phone = new Phone(this.target.socketUrl, (u, at) => {
+        const live: Live = { charger, track: new SampleTrack(), samples: 0, startedAt: 0, lastWh: 0, session: undefined as never, phone: undefined as never };
+        live.phone = new Phone(this.target.socketUrl, deviceAddress(++this.phones), (u, at) => {
           if (typeof u.energyWh === 'number') live.track.seen(u.energyWh, at);
           live.onUpdate?.(u, at);
         });
         try {
           live.session = await this.target.openSession(charger, live.phone);
+          live.startedAt = performance.now();
         } catch (err) {
           this.failures++;
           this.firstFailure ??= (err as Error).message;
@@ -109,6 +142,7 @@ export class MeterLoad {
         this.start(live, this.live.length);
         this.live.push(live);
       });
+      ahead -= chargers.length;
       this.setupSeconds.open += (performance.now() - t) / 1000;
       const s = this.setupSeconds;
       this.opts.log?.(
@@ -122,7 +156,8 @@ export class MeterLoad {
   private start(live: Live, index: number): void {
     const tick = () => {
       live.samples++;
-      const wh = live.samples * WH_PER_SAMPLE;
+      const wh = Math.max(live.lastWh + 1, Math.floor((POWER_W * (performance.now() - live.startedAt)) / 3_600_000));
+      live.lastWh = wh;
       const w = this.window;
       live.track.sent(wh, performance.now(), w);
       live.charger.meterValues(1, live.session.transactionId, wh, POWER_W).catch(() => {
@@ -153,13 +188,13 @@ export class MeterLoad {
    * Stops `count` sessions one after another, as the driver's stop button does, while the rest
    * keep charging; times each from the stop request to the phone showing it settled.
    */
-  async stopAndSettle(count: number, stop: (s: OpenSession) => Promise<void>, timeoutMs = 30_000): Promise<StopSettled[]> {
+  async stopAndSettle(count: number, stop: (s: OpenSession, phone: Phone) => Promise<void>, timeoutMs = 30_000): Promise<StopSettled[]> {
     const out: StopSettled[] = [];
     for (let i = 0; i < count && this.live.length > 0; i++) {
       const live = this.live.pop()!;
       clearTimeout(live.timer);
       clearInterval(live.timer);
-      const lastWh = live.samples * WH_PER_SAMPLE;
+      const lastWh = live.lastWh;
       live.charger.once('remoteStop', (tx: number) => {
         // A charger ends the transaction after accepting the remote stop (OCPP 1.6 §5.12).
         void (async () => {
@@ -178,7 +213,7 @@ export class MeterLoad {
         };
       });
       const t0 = performance.now();
-      await stop(live.session);
+      await stop(live.session, live.phone);
       out.push(await settled);
       live.phone.close();
       await live.charger.close();

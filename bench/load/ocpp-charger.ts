@@ -65,7 +65,8 @@ export class BareCharger extends EventEmitter {
     const ws = new WebSocket(`${this.opts.url}/${encodeURIComponent(this.opts.id)}`, ['ocpp1.6'], {
       headers: { authorization: `Basic ${auth}` },
       // Chargers rarely negotiate compression, and it would cost the generator CPU per frame.
-      perMessageDeflate: false
+      perMessageDeflate: false,
+      handshakeTimeout: 60_000
     });
     this.ws = ws;
     ws.on('message', (data) => this.onFrame(String(data)));

@@ -16,8 +16,14 @@ export class Phone {
   /** Disconnects seen after the first connect (a dropped phone would show up as lost samples). */
   drops = 0;
 
-  constructor(url: string, onUpdate: (u: PhoneUpdate, at: number) => void) {
+  /**
+   * `device`: the phone's own address, sent as X-Forwarded-For. Every phone of the bench comes
+   * from 127.0.0.1, so plugpay runs with TRUSTED_PROXIES=1 (as behind a proxy in production) and
+   * counts its per-device limits per phone, not for the whole bench.
+   */
+  constructor(url: string, readonly device: string, onUpdate: (u: PhoneUpdate, at: number) => void) {
     this.socket = io(url, {
+      extraHeaders: { 'x-forwarded-for': device },
       path: '/socket.io',
       transports: ['websocket'],
       // Each phone is its own connection; the default would multiplex them onto one.

@@ -52,6 +52,9 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
+/** Where the operator registers chargers from (one device; see Phone for why addresses are set). */
+const OPERATOR_ADDRESS = '10.255.255.254';
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class HttpProblem extends Error {
@@ -70,7 +73,8 @@ async function request<T>(url: string, init: RequestInit & { json?: unknown }, w
     const r = await fetch(url, {
       ...init,
       headers: { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string>) },
-      body: init.json !== undefined ? JSON.stringify(init.json) : init.body
+      body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+      signal: AbortSignal.timeout(60_000)
     });
     const text = await r.text();
     if (r.ok) return (text ? JSON.parse(text) : undefined) as T;
@@ -105,7 +109,7 @@ export class PlugpayTarget implements LoadTarget {
         `${this.opts.url}/api/admin/chargers`,
         {
           method: 'POST',
-          headers: { authorization: `Bearer ${this.opts.operatorToken}` },
+          headers: { authorization: `Bearer ${this.opts.operatorToken}`, 'x-forwarded-for': OPERATOR_ADDRESS },
           json: { id, password: this.chargerPassword, connectors: 1, stationId, plugType: 'CCS', maxPowerW: 50000 }
         },
         `register ${id}`
@@ -119,7 +123,7 @@ export class PlugpayTarget implements LoadTarget {
     // a 409 right after boot means "not yet".
     const session = await request<{ sessionId: string; token: string }>(
       `${this.opts.url}/api/sessions`,
-      { method: 'POST', json: { connectorId, amountOre: this.opts.amountOre ?? 100_000 } },
+      { method: 'POST', headers: { 'x-forwarded-for': phone.device }, json: { connectorId, amountOre: this.opts.amountOre ?? 100_000 } },
       `reserve on ${connectorId}`,
       [409, 429, 503]
     );
@@ -134,8 +138,12 @@ export class PlugpayTarget implements LoadTarget {
   }
 
   /** Asks plugpay to stop, as the driver's stop button does (POST /api/sessions/:id/stop). */
-  async stop(s: OpenSession): Promise<void> {
-    await request(`${this.opts.url}/api/sessions/${s.sessionId}/stop`, { method: 'POST', headers: { authorization: `Bearer ${s.token}` } }, `stop ${s.sessionId}`);
+  async stop(s: OpenSession, phone: Phone): Promise<void> {
+    await request(
+      `${this.opts.url}/api/sessions/${s.sessionId}/stop`,
+      { method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'x-forwarded-for': phone.device } },
+      `stop ${s.sessionId}`
+    );
   }
 
   /** The test-only approve of the ePayment API (the sandbox implements Vipps's `/epayment/v1/test/...`). */
