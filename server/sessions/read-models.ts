@@ -1,0 +1,197 @@
+/**
+ * Read models: what a connector, a session, a receipt and the operators' map look like, and who
+ * may see a session. Reads only; it changes nothing.
+ */
+import type { ConnectorView, OperatorStationView, ReceiptView, SessionView } from '../../src/lib/shared/api.js';
+import { buildReceipt, receiptTotals } from '../domain/receipt.js';
+import { isLive, runningCost, usageOf } from '../domain/session.js';
+import type { Queryable } from '../store/db.js';
+import type { SessionRecord } from '../store/session-repository.js';
+import type { ConnectorRecord } from '../store/station-repository.js';
+import { hashToken } from './ports.js';
+import { verifyReceiptToken } from './receipt-token.js';
+import { timingSafeEqual } from 'node:crypto';
+import { ServiceError, type SessionDeps } from './session-core.js';
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Approving in the app takes well under a minute; two minutes of silence means the driver left. */
+export const ABANDON_AFTER_MS = 2 * 60_000;
+
+const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the energy measured before it went offline.';
+
+export class SessionReadModels {
+  constructor(private readonly deps: SessionDeps) {}
+
+  availability(c: ConnectorRecord, live: SessionRecord | null): { available: boolean; reason?: string } {
+    if (!c.station || !c.tariff) return { available: false, reason: 'This connector is not open for payment yet.' };
+    if (!c.chargerOnline || c.status === 'offline') return { available: false, reason: 'The charger is offline right now.' };
+    if (c.status === 'faulted') return { available: false, reason: 'The charger reports a fault.' };
+    if (c.status === 'unavailable') return { available: false, reason: 'The connector is out of service.' };
+    if (live || ['charging', 'suspended', 'finishing', 'reserved'].includes(c.status)) {
+      return { available: false, reason: 'The connector is in use.' };
+    }
+    if (c.status !== 'available' && c.status !== 'preparing') return { available: false, reason: 'The connector is not ready.' };
+    return { available: true };
+  }
+
+  async connectorView(connectorId: string): Promise<ConnectorView | null> {
+    const c = await this.deps.stores.stations.connector(this.deps.db, connectorId);
+    if (!c || !c.station || !c.tariff) return null;
+    const found = await this.deps.stores.sessions.liveOnConnector(this.deps.db, connectorId);
+    const live = found && !this.abandoned(found) ? found : null;
+    const a = this.availability(c, live);
+    const { id: _tariffId, ...tariff } = c.tariff;
+    return {
+      id: c.id,
+      chargerId: c.chargerId,
+      connectorNo: c.connectorNo,
+      plugType: c.plugType,
+      maxPowerW: c.maxPowerW,
+      status: (c.chargerOnline ? c.status : 'offline') as ConnectorView['status'],
+      available: a.available,
+      unavailableReason: a.reason,
+      station: { id: c.station.id, name: c.station.name, address: c.station.address, city: c.station.city, lat: c.station.lat, lng: c.station.lng },
+      tariff,
+      reserve: this.deps.settings.reserve,
+      termsUrl: this.deps.settings.termsUrl
+    };
+  }
+
+  async view(s: SessionRecord, db: Queryable = this.deps.db, known?: ConnectorRecord | null): Promise<SessionView> {
+    const c = known !== undefined ? known : await this.deps.stores.stations.connector(db, s.connectorId);
+    const now = this.deps.clock.now();
+    const { id: _t, ...tariff } = s.tariff;
+    const v: SessionView = {
+      id: s.id,
+      connectorId: s.connectorId,
+      stationName: c?.station?.name ?? s.chargerId,
+      connectorLabel: `Connector ${s.connectorNo} · ${c?.plugType ?? ''}`.trim(),
+      state: s.state,
+      reservedOre: s.reservedOre,
+      energyWh: s.energyWh,
+      powerW: s.state === 'charging' || s.state === 'stopping' ? s.powerW : 0,
+      costOre: s.costOre ?? runningCost(s, now),
+      createdAt: s.createdAt.toISOString(),
+      startedAt: s.startedAt?.toISOString(),
+      stoppedAt: s.stoppedAt?.toISOString(),
+      stopReason: s.stopReason,
+      message: s.failure ?? (s.stopReason === 'offline' ? OFFLINE_TEXT : undefined),
+      powerSeries: this.deps.live.get(s.id)?.series.slice() ?? (s.transactionId ? await this.deps.stores.sessions.powerSeries(db, s.transactionId) : []),
+      tariff
+    };
+    if (s.state === 'completed') v.receipt = this.receiptView(s);
+    return v;
+  }
+
+  /** The order lines of a finished session, as sent to Vipps and shown on the session page. */
+  receiptOf(s: SessionRecord) {
+    const usage = usageOf(s, s.stoppedAt ?? this.deps.clock.now());
+    return { usage, receipt: buildReceipt(s.tariff, usage, s.captureOre ?? 0, { posId: s.connectorId, receiptNumber: s.paymentReference }) };
+  }
+
+  receiptView(s: SessionRecord): ReceiptView {
+    const { usage, receipt: r } = this.receiptOf(s);
+    const captured = s.captureOre ?? 0;
+    const totals = receiptTotals(r);
+    return {
+      energyWh: s.energyWh,
+      durationSeconds: usage.durationSeconds,
+      costOre: s.costOre ?? 0,
+      netOre: totals.netOre,
+      vatOre: totals.vatOre,
+      vatRateBp: s.tariff.vatRateBp,
+      reservedOre: s.authorizedOre ?? s.reservedOre,
+      capturedOre: captured,
+      releasedOre: s.cancelledOre ?? (s.authorizedOre ?? s.reservedOre) - captured,
+      lines: r.lines.map((l) => ({ name: l.name, quantity: l.quantity, unit: l.unit, totalOre: l.totalOre }))
+    };
+  }
+
+  /** Checks the capability token in constant time; 404 for an unknown session, 403 for a wrong token. */
+  /**
+   * Checks a capability in constant time: 404 for an unknown session, 403 for a wrong token.
+   * The receipt link in the Vipps app carries a read-only token that opens a finished session
+   * (the app may open it in a browser without the driver's cookie); it cannot stop anything.
+   */
+  async authorized(sessionId: string, token: string | undefined, purpose: 'view' | 'stop' = 'view'): Promise<SessionRecord> {
+    const s = await this.deps.stores.sessions.find(this.deps.db, sessionId);
+    if (!s) throw new ServiceError(404, 'No such charging session.');
+    const owner = token !== undefined && sameText(hashToken(token), s.tokenHash);
+    const receipt = purpose === 'view' && token !== undefined && !isLive(s.state) && verifyReceiptToken(this.deps.secret, s.id, token);
+    if (!owner && !receipt) throw new ServiceError(403, 'This link does not give access to that charging session.');
+    return s;
+  }
+
+  /** A reservation left unapproved this long no longer holds the connector for the next driver. */
+  abandoned(s: SessionRecord): boolean {
+    return s.state === 'awaiting_payment' && this.deps.clock.now().getTime() - s.createdAt.getTime() > ABANDON_AFTER_MS;
+  }
+
+  /** Sessions by state (metrics). */
+  sessionCounts(): Promise<Array<{ state: string; count: number }>> {
+    return this.deps.stores.sessions.countByState(this.deps.db);
+  }
+
+  /** Outbox jobs waiting and dead-lettered (metrics). */
+  outboxDepth(): Promise<{ pending: number; dead: number }> {
+    return this.deps.stores.outbox.depth(this.deps.db);
+  }
+
+  /** Jobs that keep failing, for the operator: what, for which session, since when, and why. */
+  async deadLetters(): Promise<Array<{ id: number; kind: string; sessionId?: string; attempts: number; deadAt?: string; nextAttemptAt?: string; lastError?: string }>> {
+    return (await this.deps.stores.outbox.deadLetters(this.deps.db)).map((j) => ({
+      id: j.id,
+      kind: j.kind,
+      sessionId: j.sessionId,
+      attempts: j.attempts,
+      deadAt: j.deadAt?.toISOString(),
+      nextAttemptAt: j.nextAttemptAt?.toISOString(),
+      lastError: j.lastError
+    }));
+  }
+
+  /** The URL a connector's QR sticker points at, or null for an unknown connector. */
+  async connectorLandingUrl(connectorId: string): Promise<string | null> {
+    const c = await this.deps.stores.stations.connector(this.deps.db, connectorId);
+    return c ? `${this.deps.settings.publicUrl}/c/${encodeURIComponent(c.id)}` : null;
+  }
+
+  /** Every station with its chargers, connectors and live sessions; or just one station. */
+  async operatorStations(stationId?: string): Promise<OperatorStationView[]> {
+    const db = this.deps.db;
+    const [stations, connectors, live] = await Promise.all([
+      this.deps.stores.stations.stations(db, stationId),
+      this.deps.stores.stations.connectors(db, { stationId }),
+      this.deps.stores.sessions.inStates(db, ['awaiting_payment', 'starting', 'charging', 'stopping'])
+    ]);
+    const now = this.deps.clock.now();
+    return stations.map((st) => {
+      const chargers = new Map<string, OperatorStationView['chargers'][number]>();
+      for (const c of connectors.filter((x) => x.station?.id === st.id)) {
+        const ch = chargers.get(c.chargerId) ?? { id: c.chargerId, online: c.chargerOnline, lastSeen: c.chargerLastSeen?.toISOString(), connectors: [] };
+        const s = live.find((x) => x.connectorId === c.id);
+        ch.connectors.push({
+          id: c.id,
+          connectorNo: c.connectorNo,
+          plugType: c.plugType,
+          maxPowerW: c.maxPowerW,
+          status: (c.chargerOnline ? c.status : 'offline') as ConnectorView['status'],
+          session: s ? { id: s.id, state: s.state, energyWh: s.energyWh, powerW: s.powerW, costOre: runningCost(s, now) } : undefined
+        });
+        chargers.set(c.chargerId, ch);
+      }
+      const { tariffId: _t, ...station } = st;
+      return { ...station, chargers: [...chargers.values()] };
+    });
+  }
+
+  /** One station, for the operators' live map (called for each station that changed). */
+  async operatorStation(stationId: string): Promise<OperatorStationView | undefined> {
+    return (await this.operatorStations(stationId))[0];
+  }
+}

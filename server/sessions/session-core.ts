@@ -1,0 +1,297 @@
+/**
+ * The session core: the one writer of a session. Every change goes through the pure state machine
+ * (domain/session.ts) in one transaction that also writes the outbox jobs it needs (money first);
+ * screens are told after the commit. Events of one session run one at a time (live-sessions.ts).
+ * The other session services (driver actions, payment events, charger events, jobs, read models)
+ * decide nothing themselves: they hand events to `apply`.
+ */
+import type { ConnectorView, SessionView } from '../../src/lib/shared/api.js';
+import type { ChargerCommands } from '../chargers/port.js';
+import { transition, type SessionCommand, type SessionEvent } from '../domain/session.js';
+import type { Logger } from '../log.js';
+import type { PaymentPort } from '../payments/port.js';
+import type { Db, Queryable } from '../store/db.js';
+import type { SessionRecord } from '../store/session-repository.js';
+import type { ConnectorRecord } from '../store/station-repository.js';
+import type { NotificationRepository } from '../store/notification-repository.js';
+import type { OutboxRepository } from '../store/outbox-repository.js';
+import type { SessionRepository } from '../store/session-repository.js';
+import type { StationRepository } from '../store/station-repository.js';
+import type { LiveSessions } from './live-sessions.js';
+import type { Clock, Ids } from './ports.js';
+import type { SessionReadModels } from './read-models.js';
+
+export interface ChargingSettings {
+  publicUrl: string;
+  meterIntervalSeconds: number;
+  startTimeoutSeconds: number;
+  offlineGraceSeconds: number;
+  reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
+  termsUrl: string;
+  /**
+   * How long a stop may go unconfirmed (no StopTransaction) before the connector is taken out of
+   * service and the operator alerted; the stop keeps being retried after that. Default 180 s.
+   */
+  stopDeadlineSeconds?: number;
+  /** How long meter readings wait in memory before they are written, in a batch. Default 250 ms. */
+  meterFlushMs?: number;
+}
+
+/** Thrown by a job that must run again later, at a pace it chooses (the worker honours retryAfterMs). */
+export class RetryLater extends Error {
+  constructor(message: string, public readonly retryAfterMs: number) {
+    super(message);
+    this.name = 'RetryLater';
+  }
+}
+
+/** Tells connected screens that something changed; the realtime layer implements it. */
+export interface ChangeNotifier {
+  sessionChanged(view: SessionView): void;
+  connectorChanged(c: { connectorId: string; status: ConnectorView['status']; available: boolean }): void;
+  stationChanged(stationId: string): void;
+}
+
+export const silentNotifier: ChangeNotifier = { sessionChanged() {}, connectorChanged() {}, stationChanged() {} };
+
+export class ServiceError extends Error {
+  constructor(
+    public readonly status: 400 | 403 | 404 | 409 | 502 | 503,
+    message: string,
+    options?: { cause?: unknown }
+  ) {
+    super(message, options);
+    this.name = 'ServiceError';
+  }
+}
+
+/** The repositories the session services use; tests may pass in-memory ones. */
+export interface SessionStores {
+  sessions: SessionRepository;
+  stations: StationRepository;
+  outbox: OutboxRepository;
+  notifications: NotificationRepository;
+}
+
+/** What every session service is built with (ChargingService assembles it). */
+export interface SessionDeps {
+  db: Db;
+  payments: PaymentPort;
+  chargers: ChargerCommands;
+  settings: ChargingSettings;
+  logger: Logger;
+  notifier?: ChangeNotifier;
+  clock: Clock;
+  ids: Ids;
+  /** The server secret (config.secret); receipt links are keyed with it (receipt-token.ts). */
+  secret: Buffer | string;
+  stores: SessionStores;
+  /** Live sessions held in memory on this node (one writer per session, meter written behind). */
+  live: LiveSessions;
+}
+
+/** How long a connector's names are trusted from memory on the meter path. */
+const CONNECTOR_INFO_TTL_MS = 30_000;
+/** The operators' map gets a station's figures at most this often. */
+const STATION_TICK_MS = 1_000;
+
+export class SessionCore {
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly views: SessionReadModels
+  ) {}
+
+  private get notifier(): ChangeNotifier {
+    return this.deps.notifier ?? silentNotifier;
+  }
+
+  /** The notifier is wired after construction (the realtime layer needs the service too). */
+  setNotifier(n: ChangeNotifier) {
+    this.deps.notifier = n;
+  }
+
+  /** Wakes the outbox worker after a commit that queued work (wired by the composition root). */
+  wakeWorker: () => void = () => undefined;
+
+  /** Called after a commit that queued outbox work, so the worker need not wait for its tick. */
+  onWorkQueued(fn: () => void) {
+    this.wakeWorker = fn;
+  }
+
+  // ---- views --------------------------------------------------------------------------------
+
+  /**
+   * Applies one event to one session: lock, transition, save, write outbox jobs, commit; then
+   * run charger commands and tell the screens. Returns the saved session.
+   */
+  async apply(sessionId: string, event: SessionEvent): Promise<SessionRecord | null> {
+    return this.deps.live.serial(sessionId, () => this.applyNow(sessionId, event));
+  }
+
+  /** `apply` for a caller already inside the session's serial queue. */
+  async applyNow(sessionId: string, event: SessionEvent): Promise<SessionRecord | null> {
+    const result = await this.deps.db.transaction(async (tx) => {
+      const row = await this.deps.stores.sessions.find(tx, sessionId, { lock: true });
+      if (!row) return null;
+      // The decision must see the latest reading, which may still be in memory (written behind).
+      const s = this.deps.live.freshest(row);
+      const t = transition(s, event, { meterIntervalSeconds: this.deps.settings.meterIntervalSeconds });
+      if (!t.applied) return { saved: s, commands: [] as SessionCommand[], changed: false };
+      this.noteAnomalies(s, t.session);
+      const saved = await this.deps.stores.sessions.update(tx, { ...s, ...t.session }, this.deps.clock.now());
+      for (const c of t.commands) await this.enqueue(tx, saved, c);
+      return { saved, commands: t.commands, changed: true };
+    });
+    if (!result) return null;
+    // The charger's StartTransaction came to this node: it holds the session from now on.
+    if (event.type === 'transaction-started') this.deps.live.put(result.saved);
+    else this.deps.live.committed(result.saved);
+    if (result.changed) {
+      if (event.type !== 'meter') this.deps.logger.info({ sessionId, event: event.type, state: result.saved.state }, 'session changed');
+      if (result.commands.length > 0) this.wakeWorker();
+      await this.publish(result.saved, event.type);
+    }
+    return result.saved;
+  }
+
+  /** Durable commands become outbox jobs in the same transaction as the state change. */
+  async enqueue(tx: Queryable, s: SessionRecord, c: SessionCommand): Promise<void> {
+    const ref = s.paymentReference;
+    switch (c.type) {
+      // One settle job per payment. Settling reads the payment's state at Vipps before it
+      // captures or cancels, so running it again (a late authorization after a release) is safe.
+      case 'settle':
+      case 'release':
+        await this.settleJob(tx, s, c.type === 'settle' ? c.captureOre : 0);
+        return;
+      case 'schedule-start-timeout':
+        await this.deps.stores.outbox.enqueue(tx, {
+          kind: 'start-timeout',
+          sessionId: s.id,
+          idempotencyKey: `${ref}-start-timeout`,
+          runAt: new Date(this.deps.clock.now().getTime() + this.deps.settings.startTimeoutSeconds * 1000)
+        });
+        return;
+      // Charger commands are jobs too: committed with the decision, sent by the worker, retried
+      // until the charger does it, never awaited by a webhook, a page or a poll.
+      case 'remote-start':
+        await this.deps.stores.outbox.enqueue(tx, { kind: 'remote-start', sessionId: s.id, idempotencyKey: `${ref}-remote-start` });
+        return;
+      case 'remote-stop':
+        // One stop job per session; pressing Stop again re-arms it to run now.
+        await this.deps.stores.outbox.enqueue(tx, { kind: 'remote-stop', sessionId: s.id, idempotencyKey: `${ref}-remote-stop`, payload: { transactionId: c.transactionId }, replace: true });
+        return;
+      case 'schedule-stop-deadline':
+        await this.deps.stores.outbox.enqueue(tx, {
+          kind: 'stop-deadline',
+          sessionId: s.id,
+          idempotencyKey: `${ref}-stop-deadline`,
+          runAt: new Date(this.deps.clock.now().getTime() + (this.deps.settings.stopDeadlineSeconds ?? 180) * 1000)
+        });
+        return;
+    }
+  }
+
+  async settleJob(db: Queryable, s: SessionRecord, captureOre: number): Promise<void> {
+    await this.deps.stores.outbox.enqueue(db, { kind: 'settle', sessionId: s.id, idempotencyKey: `${s.paymentReference}-settle`, payload: { captureOre }, rearm: true });
+  }
+
+  /**
+   * Tells the screens. A meter sample changes the session and the operator map, not whether the
+   * connector is free, so it skips the connector's availability (the hot path: every sample).
+   */
+  async publish(s: SessionRecord, event?: SessionEvent['type']): Promise<void> {
+    try {
+      const c = await this.deps.stores.stations.connector(this.deps.db, s.connectorId);
+      if (c) this.connectorInfo.set(c.id, { at: Date.now(), c });
+      this.notifier.sessionChanged(await this.views.view(s, this.deps.db, c));
+      if (event === 'meter') {
+        if (c?.station) this.stationTick(c.station.id);
+      } else {
+        await this.notifyConnector(s.connectorId);
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err, sessionId: s.id }, 'could not publish a session update');
+    }
+  }
+
+  /**
+   * The meter hot path's publish: no query. The connector's names come from a short-lived
+   * memory (they change when an operator edits a station), the power series from the live entry.
+   */
+  async publishMeter(s: SessionRecord): Promise<void> {
+    const known = this.connectorInfo.get(s.connectorId);
+    if (!known || Date.now() - known.at > CONNECTOR_INFO_TTL_MS) return this.publish(s, 'meter');
+    this.notifier.sessionChanged(await this.views.view(s, this.deps.db, known.c));
+    if (known.c.station) this.stationTick(known.c.station.id);
+  }
+
+  private readonly connectorInfo = new Map<string, { at: number; c: ConnectorRecord }>();
+
+  private readonly stationTimers = new Map<string, NodeJS.Timeout>();
+
+  /**
+   * Operators' map: a station with many live sessions would otherwise be re-read and re-sent on
+   * every sample; it is sent at most once per STATION_TICK_MS, with its latest figures.
+   */
+  private stationTick(stationId: string): void {
+    if (this.stationTimers.has(stationId)) return;
+    const t = setTimeout(() => {
+      this.stationTimers.delete(stationId);
+      this.notifier.stationChanged(stationId);
+    }, STATION_TICK_MS);
+    t.unref?.();
+    this.stationTimers.set(stationId, t);
+  }
+
+  /** Writes meter readings held in memory and stops the timers (shutting down). */
+  async close(): Promise<void> {
+    for (const t of this.stationTimers.values()) clearTimeout(t);
+    this.stationTimers.clear();
+    await this.deps.live.close();
+  }
+
+  async notifyConnector(connectorId: string): Promise<void> {
+    const view = await this.views.connectorView(connectorId);
+    if (!view) return;
+    this.notifier.connectorChanged({ connectorId, status: view.status, available: view.available });
+    this.notifier.stationChanged(view.station.id);
+  }
+
+  // ---- outbox jobs ------------------------------------------------------------------------
+
+  /** Every correction of a charger's claim is logged and counted; none is silent. */
+  noteAnomalies(before: { id: string; anomalies?: string[] }, after: { anomalies?: string[] }): void {
+    const had = new Set(before.anomalies ?? []);
+    const found = (after.anomalies ?? []).filter((a) => !had.has(a));
+    if (found.length === 0) return;
+    this.deps.logger.warn({ sessionId: before.id, anomalies: found }, 'charger claim out of bounds; billed within bounds instead');
+    this.hooks.anomalies?.(before.id, found);
+  }
+
+  /** Hooks for metrics and operator alerts (the composition root wires them). */
+  readonly hooks: {
+    stopUnconfirmed?: (s: SessionRecord) => void;
+    /** A meter reading reached the phones, `ms` after it came in. */
+    meterPublished?: (ms: number) => void;
+    /** Corrections made to what a charger claimed (charger-claims.ts). */
+    anomalies?: (sessionId: string, kinds: string[]) => void;
+  } = {};
+
+  /**
+   * One offline check per session: a new departure moves it (`replace`); a restart's reconcile
+   * keeps the pending one (it would otherwise queue a duplicate on every start).
+   */
+  async scheduleOfflineCheck(s: SessionRecord, at: Date, mode: 'departure' | 'reconcile'): Promise<void> {
+    await this.deps.stores.outbox.enqueue(this.deps.db, {
+      kind: 'offline-check',
+      sessionId: s.id,
+      idempotencyKey: `${s.paymentReference}-offline`,
+      payload: { offlineAt: at.toISOString() },
+      runAt: new Date(at.getTime() + this.deps.settings.offlineGraceSeconds * 1000),
+      ...(mode === 'departure' ? { replace: true } : { rearm: true })
+    });
+  }
+
+  // ---- ChargerListener --------------------------------------------------------------------
+}
