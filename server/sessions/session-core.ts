@@ -65,12 +65,15 @@ export class ServiceError extends Error {
   }
 }
 
-/** The repositories the session services use; tests may pass in-memory ones. */
+/**
+ * The repositories the session services use: only the methods they call, so a test can hand in
+ * in-memory ones (tests/helpers/memory-stores.ts) and run a service in milliseconds.
+ */
 export interface SessionStores {
-  sessions: SessionRepository;
-  stations: StationRepository;
-  outbox: OutboxRepository;
-  notifications: NotificationRepository;
+  sessions: Pick<SessionRepository, 'find' | 'findBy' | 'insert' | 'update' | 'inStates' | 'liveOnConnector' | 'liveOnCharger' | 'powerSeries' | 'countByState'>;
+  stations: Pick<StationRepository, 'connector' | 'connectors' | 'connectorByCharger' | 'lockConnector' | 'chargerOnline' | 'stations'>;
+  outbox: Pick<OutboxRepository, 'enqueue' | 'depth' | 'deadLetters'>;
+  notifications: Pick<NotificationRepository, 'recordOnce'>;
 }
 
 /** What every session service is built with (ChargingService assembles it). */

@@ -1,0 +1,75 @@
+/**
+ * The session services with every port faked (in-memory stores, payments, chargers, clock):
+ * the same rules as charging-service.test.ts checks on a real database, in milliseconds.
+ */
+import { describe, expect, it } from 'vitest';
+import { newTestService } from '../../tests/helpers/memory-stores.js';
+
+async function charging(t: ReturnType<typeof newTestService>, transactionId = 7) {
+  t.stores.addConnector();
+  const s = await t.sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+  t.payments.authorize(`plugpay-${s.sessionId}`);
+  await t.sut.pollPendingPayments();
+  expect(await t.runDue()).toEqual(['remote-start']);
+  const idTag = `PP${s.sessionId.toUpperCase()}`;
+  expect(await t.sut.transactionStarted({ chargerId: 'CP1', connectorNo: 1, transactionId, idTag, meterStartWh: 1000, at: t.clock.now() })).toBe('accepted');
+  return s;
+}
+
+describe('session services on fakes', () => {
+  it('holds the connector for one driver at a time and frees it when the first walks away', async () => {
+    const t = newTestService();
+    t.stores.addConnector();
+    const first = await t.sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    await expect(t.sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 })).rejects.toMatchObject({ status: 409 });
+    t.advance(121_000);
+    const second = await t.sut.startSession({ connectorId: 'CP1-1', amountOre: 20000 });
+    expect(t.stores.rows.get(first.sessionId)?.state).toBe('failed');
+    expect(t.stores.rows.get(second.sessionId)?.state).toBe('awaiting_payment');
+    expect(t.stores.pendingKinds(first.sessionId)).toEqual(['settle']); // its reservation is released
+  });
+
+  it('keeps meter readings in memory, written behind, and shows them to the driver at once', async () => {
+    const t = newTestService();
+    const s = await charging(t);
+    t.advance(600_000);
+    await t.sut.meterSampled({ chargerId: 'CP1', transactionId: 7, at: t.clock.now(), energyWh: 6000, powerW: 30_000 });
+    expect(t.stores.rows.get(s.sessionId)?.energyWh).toBe(0); // the store has not been written
+    expect((await t.sut.sessionView(s.sessionId, s.token)).energyWh).toBe(5000); // the driver sees it
+    expect(t.sut.live.size).toBe(1);
+  });
+
+  it('commits an auto-stop before anything acts on it, and keeps sending it until the charger stops', async () => {
+    const t = newTestService();
+    const s = await charging(t);
+    t.chargers.stopAnswer = 'rejected';
+    t.advance(3000_000);
+    await t.sut.meterSampled({ chargerId: 'CP1', transactionId: 7, at: t.clock.now(), energyWh: 1000 + 69_800, powerW: 50_000 });
+    expect(t.stores.rows.get(s.sessionId)).toMatchObject({ state: 'stopping', stopReason: 'auto-stop', energyWh: 69_800 });
+    expect(t.stores.pendingKinds(s.sessionId)).toEqual(['remote-stop', 'start-timeout', 'stop-deadline']);
+    await t.runDue();
+    t.advance(1000);
+    await t.runDue();
+    expect(t.chargers.count('remoteStop')).toBe(2);
+    await t.sut.transactionStopped({ chargerId: 'CP1', transactionId: 7, meterStopWh: 1000 + 70_100, at: t.clock.now(), reason: 'Remote' });
+    t.advance(2000);
+    await t.runDue();
+    expect(t.payments.payments.get(`plugpay-${s.sessionId}`)).toMatchObject({ capturedOre: 35000, cancelledOre: 0 });
+    expect(t.stores.rows.get(s.sessionId)?.state).toBe('completed');
+  });
+
+  it('reads a webhook back from the provider and acts on it once', async () => {
+    const t = newTestService();
+    t.stores.addConnector();
+    const s = await t.sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    const ref = `plugpay-${s.sessionId}`;
+    const hook = { reference: ref, pspReference: 'p1', name: 'AUTHORIZED', amountOre: 35000, success: true, timestamp: t.clock.now().toISOString() };
+    await t.sut.onPaymentNotification(hook);
+    expect(t.stores.rows.get(s.sessionId)?.state).toBe('awaiting_payment');
+    t.payments.authorize(ref);
+    await t.sut.onPaymentNotification(hook); // the same delivery again: recorded once, not read again
+    expect(t.stores.rows.get(s.sessionId)?.state).toBe('awaiting_payment');
+    await t.sut.onPaymentNotification({ ...hook, pspReference: 'p2' });
+    expect(t.stores.rows.get(s.sessionId)?.state).toBe('starting');
+  });
+});
