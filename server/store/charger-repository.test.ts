@@ -62,20 +62,6 @@ describe.each(backends())('charger repository on %s', (backend) => {
     expect(await repo.stopTransaction(a.transaction.id, { ...stop, meterStopWh: 9999 })).toBeNull();
     expect(await repo.stopTransaction(424242, stop)).toBeNull();
     expect((await repo.findTransaction(a.transaction.id))?.meterStopWh).toBe(5000);
-    await repo.unstopTransaction(a.transaction.id, stop.stoppedAt);
-    expect((await repo.findTransaction(a.transaction.id))?.stoppedAt).toBeNull();
-  });
-
-  it('stores samples once and moves the last sample only forward', async () => {
-    const { transaction } = await repo.startTransaction({ chargerId: 'CP-1', connectorNo: 2, idTag: 'TAG2', meterStartWh: 0, startedAt: t('2025-01-02T00:00:00Z') });
-    const s = (iso: string, value: number) => ({ sampledAt: t(iso), measurand: 'Energy.Active.Import.Register', phase: '', value, unit: 'Wh' });
-    expect(await repo.insertMeterSamples(transaction.id, [s('2025-01-02T00:02:00Z', 200), s('2025-01-02T00:01:00Z', 100)])).toBe(2);
-    expect(await repo.insertMeterSamples(transaction.id, [s('2025-01-02T00:01:00Z', 999)])).toBe(0);
-    expect((await repo.meterSamples(transaction.id)).map((x) => x.value)).toEqual([100, 200]);
-    expect(await repo.updateLastSample(transaction.id, { at: t('2025-01-02T00:02:00Z'), energyWh: 200, powerW: 7000.4 })).not.toBeNull();
-    expect(await repo.updateLastSample(transaction.id, { at: t('2025-01-02T00:01:00Z'), energyWh: 100 })).toBeNull();
-    const after = await repo.updateLastSample(transaction.id, { at: t('2025-01-02T00:03:00Z'), socPercent: 55.6 });
-    expect([after?.lastEnergyWh, after?.lastPowerW, after?.lastSoc]).toEqual([200, 7000, 56]);
   });
 
   it('forgets an unannounced transaction, and refuses to remove a charger with history', async () => {

@@ -345,32 +345,6 @@ export class ChargerRepository {
     return rows.length > 0 ? toTransaction(rows[0]) : null;
   }
 
-  /** Undoes a stop nobody was told about, so the charger's retried StopTransaction applies it again. */
-  async unstopTransaction(id: number, stoppedAt: Date): Promise<void> {
-    await this.db.query(
-      `update charge_transactions set meter_stop_wh = null, stopped_at = null, stop_reason = null where id = $1 and stopped_at = $2`,
-      [id, stoppedAt]
-    );
-  }
-
-  /** Stores samples; a sample already stored (same time, measurand, phase) is kept as it was. */
-  async insertMeterSamples(transactionId: number, samples: MeterSampleRow[]): Promise<number> {
-    if (samples.length === 0) return 0;
-    const params: unknown[] = [transactionId];
-    const values = samples.map((s) => {
-      params.push(s.sampledAt, s.measurand, s.phase, s.context ?? null, s.value, s.unit);
-      const b = params.length - 6;
-      return `($1, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
-    });
-    const { rows } = await this.db.query(
-      `insert into meter_samples (transaction_id, sampled_at, measurand, phase, context, value, unit)
-       values ${values.join(', ')}
-       on conflict do nothing returning transaction_id`,
-      params
-    );
-    return rows.length;
-  }
-
   async meterSamples(transactionId: number): Promise<MeterSampleRow[]> {
     const { rows } = await this.db.query(
       `select sampled_at, measurand, phase, context, value, unit from meter_samples
@@ -385,30 +359,5 @@ export class ChargerRepository {
       value: Number(r.value),
       unit: r.unit as string
     }));
-  }
-
-  /**
-   * Moves the transaction's last-sample fields forward, only when `s` is newer than the stored
-   * one (queued MeterValues arrive late and out of order). A field the sample lacks keeps its
-   * previous value. Returns the updated transaction, or null when the sample was not newer.
-   */
-  async updateLastSample(transactionId: number, s: LastSample): Promise<ChargeTransactionRecord | null> {
-    const { rows } = await this.db.query(
-      `update charge_transactions set
-          last_sample_at = $2,
-          last_energy_wh = coalesce($3, last_energy_wh),
-          last_power_w = coalesce($4, last_power_w),
-          last_soc = coalesce($5, last_soc)
-        where id = $1 and (last_sample_at is null or last_sample_at < $2)
-        returning ${txColumns}`,
-      [
-        transactionId,
-        s.at,
-        s.energyWh === undefined ? null : Math.round(s.energyWh),
-        s.powerW === undefined ? null : Math.round(s.powerW),
-        s.socPercent === undefined ? null : Math.round(s.socPercent)
-      ]
-    );
-    return rows.length > 0 ? toTransaction(rows[0]) : null;
   }
 }
