@@ -67,6 +67,8 @@ export interface ChaosReport {
   verdict: Verdict;
   settled: boolean;
   settleMs: number;
+  /** plugpay_outbox_jobs from /metrics after settling (undefined: not exposed) */
+  outbox?: { pending: number; dead: number };
   /** Failures of the harness or of plugpay's process (did not start, did not come back). */
   errors: string[];
   /** Things seen that are not money errors: drivers turned away, late starts. */
@@ -115,6 +117,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let ok = false;
   let kept = false;
   let killCount = 0;
+  let outbox: { pending: number; dead: number } | undefined;
 
   try {
     if (store === 'postgres') database = await throwAwayDatabase(o.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -306,6 +309,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
       await sleep(2_000);
     }
+    // The outbox, as Prometheus sees it: dead-lettered jobs are money work given up on. Pending
+    // jobs may be timers due later (offline checks, stop deadlines) that end as no-ops, so they
+    // are waited for briefly and reported, not counted as wrong.
+    outbox = await retry(30_000, async () => {
+      const o = await readOutbox(pp.url, operatorToken);
+      return o && (o.pending === 0 || o.dead > 0) ? o : undefined;
+    }, 2_000) ?? (await readOutbox(pp.url, operatorToken));
+    if (!outbox) notes.push('the outbox is not visible (no plugpay_outbox_jobs at /metrics); settling went by its effects only');
+    else {
+      if (outbox.dead > 0) errors.push(`${outbox.dead} outbox jobs dead-lettered (plugpay gave up on them)`);
+      if (outbox.pending > 0) notes.push(`${outbox.pending} outbox jobs still pending after settling (timers due later?)`);
+    }
     settleMs = Date.now() - settleStart;
 
     // --- the charger faults that were really exercised, once per session (plugpay retries)
@@ -361,6 +376,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       verdict,
       settled,
       settleMs,
+      outbox,
       errors,
       notes,
       tolerance: `|captured − min(cost of delivered, authorized)| ≤ one meter interval (${meterIntervalSeconds} s of energy at the charger's power, plus its time fee) + 2 øre rounding`,
@@ -401,6 +417,19 @@ async function readViews(baseUrl: string, drivers: DriverResult[]): Promise<Map<
     })
   );
   return views;
+}
+
+/** Pending and dead-lettered outbox jobs from plugpay's Prometheus metrics, if it has them. */
+async function readOutbox(baseUrl: string, operatorToken: string): Promise<{ pending: number; dead: number } | undefined> {
+  const r = await http('GET', `${baseUrl}/metrics`, { bearer: operatorToken }).catch(() => undefined);
+  if (r?.status !== 200) return undefined;
+  const value = (state: string) => {
+    const m = new RegExp(`^plugpay_outbox_jobs\\{[^}]*state="${state}"[^}]*\\} (\\d+)`, 'm').exec(r.text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const pending = value('pending');
+  const dead = value('dead');
+  return pending === undefined || dead === undefined ? undefined : { pending, dead };
 }
 
 function readSandbox(file: string): SandboxState {

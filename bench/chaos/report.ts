@@ -42,6 +42,7 @@ export function formatReport(r: ChaosReport): string {
   lines.push(row('plugpay\'s books ≠ Vipps', byKind('books-disagree')));
   lines.push(row('orphan payments captured', byKind('orphan')));
   lines.push(row('sessions stuck in a non-final state', byKind('stuck')));
+  lines.push(row('outbox jobs pending / dead-lettered', r.outbox ? `${r.outbox.pending} / ${r.outbox.dead}` : 'not visible', '(plugpay_outbox_jobs at /metrics, after settling)'));
   lines.push('');
   lines.push(`tolerance: ${r.tolerance}`);
   if (v.problems.length > 0) {
