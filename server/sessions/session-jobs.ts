@@ -37,8 +37,7 @@ export class SessionJobs {
       case 'receipt':
         return this.sendReceipt(s);
       case 'start-timeout':
-        if (s.state === 'starting') await this.core.apply(s.id, { type: 'start-rejected', why: 'timeout' });
-        return;
+        return this.startTimeout(s);
       case 'remote-start':
         return this.sendRemoteStart(s);
       case 'remote-stop':
@@ -113,7 +112,36 @@ export class SessionJobs {
       this.deps.logger.warn({ err, sessionId: s.id, chargerId: s.chargerId }, 'remote start failed');
       answer = 'rejected';
     }
-    if (answer !== 'accepted') await this.core.apply(s.id, { type: 'start-rejected', why: 'rejected' });
+    if (answer !== 'accepted') {
+      await this.core.apply(s.id, { type: 'start-rejected', why: 'rejected' });
+      return;
+    }
+    // The charger has its full start timeout from now: a RemoteStart sent late (after a restart
+    // of plugpay, or to a charger that was reconnecting) must not be timed out at once.
+    const now = this.deps.clock.now();
+    await this.deps.stores.outbox.enqueue(this.deps.db, {
+      kind: 'start-timeout',
+      sessionId: s.id,
+      idempotencyKey: `${s.paymentReference}-start-timeout`,
+      payload: { acceptedAt: now.toISOString() },
+      runAt: new Date(now.getTime() + this.deps.settings.startTimeoutSeconds * 1000),
+      replace: true
+    });
+  }
+
+  /**
+   * No StartTransaction in time: the reservation is released. But a charger that accepted the
+   * start and then lost its connection may be holding a queued StartTransaction (OCPP 1.6
+   * §3.16): while it is away, within the offline grace, it is waited for.
+   */
+  private async startTimeout(s: SessionRecord): Promise<void> {
+    if (s.state !== 'starting') return;
+    const startedWaiting = s.createdAt.getTime();
+    const graceEnds = startedWaiting + (this.deps.settings.startTimeoutSeconds + this.deps.settings.offlineGraceSeconds) * 1000;
+    if (!(await this.deps.stores.stations.chargerOnline(this.deps.db, s.chargerId)) && this.deps.clock.now().getTime() < graceEnds) {
+      throw new RetryLater(`charger ${s.chargerId} is away; its StartTransaction may be queued`, START_RETRY_MS * 2);
+    }
+    await this.core.apply(s.id, { type: 'start-rejected', why: 'timeout' });
   }
 
   /**

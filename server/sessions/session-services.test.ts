@@ -73,3 +73,48 @@ describe('session services on fakes', () => {
     expect(t.stores.rows.get(s.sessionId)?.state).toBe('starting');
   });
 });
+
+describe('a late RemoteStart (chaos seed 41)', () => {
+  it('gives the charger its full start timeout from the accepted RemoteStart, and waits while it is away', async () => {
+    const t = newTestService();
+    t.stores.addConnector();
+    t.chargers.startAnswer = new (await import('../chargers/port.js')).ChargerUnavailableError('CP1');
+    const s = await t.sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    t.payments.authorize(`plugpay-${s.sessionId}`);
+    await t.sut.pollPendingPayments();
+    await t.runDue(); // the charger is away: RemoteStart waits
+    t.advance(58_000);
+    t.chargers.startAnswer = 'accepted'; // back just before the start timeout would fire
+    await t.runDue();
+    expect(t.chargers.count('remoteStart')).toBe(2);
+    t.advance(3_000); // past the original timeout: not timed out, the charger just accepted
+    await t.runDue();
+    expect(t.stores.rows.get(s.sessionId)?.state).toBe('starting');
+    // It drops its connection with the StartTransaction queued; the timeout waits for it.
+    t.stores.connectorsById.get('CP1-1')!.chargerOnline = false;
+    t.advance(60_000);
+    await t.runDue();
+    expect(t.stores.rows.get(s.sessionId)?.state).toBe('starting');
+    t.stores.connectorsById.get('CP1-1')!.chargerOnline = true;
+    const idTag = `PP${s.sessionId.toUpperCase()}`;
+    expect(await t.sut.transactionStarted({ chargerId: 'CP1', connectorNo: 1, transactionId: 9, idTag, meterStartWh: 0, at: t.clock.now() })).toBe('accepted');
+    expect(t.stores.rows.get(s.sessionId)?.state).toBe('charging');
+  });
+
+  it('still releases the reservation when an online charger never starts', async () => {
+    const t = newTestService();
+    const s = await (async () => {
+      t.stores.addConnector();
+      const x = await t.sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+      t.payments.authorize(`plugpay-${x.sessionId}`);
+      await t.sut.pollPendingPayments();
+      await t.runDue();
+      return x;
+    })();
+    t.advance(61_000);
+    await t.runDue(); // the timeout
+    await t.runDue(); // the release it queued
+    expect(t.stores.rows.get(s.sessionId)?.state).toBe('failed');
+    expect(t.payments.payments.get(`plugpay-${s.sessionId}`)?.cancelledOre).toBe(35000);
+  });
+});
