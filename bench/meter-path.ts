@@ -29,6 +29,8 @@ export interface MeterPathOptions {
   idleChargers: number;
   /** Most time one server's ramp may take over all its rows; a row then runs at what was reached. */
   rampBudgetMs: number;
+  /** Sessions opened in parallel during the ramp (default 24). */
+  openConcurrency?: number;
   log: (msg: string) => void;
 }
 
@@ -61,6 +63,10 @@ export interface ServerRun {
   levels: LevelResult[];
   memory: MemoryResult[];
   warnings: number;
+  /** Where the ramp's time went. */
+  setup?: string;
+  /** The first row the ramp budget did not reach, and where it stopped. */
+  unreached?: { level: number; sessions: number };
   /** The most frequent warning messages, with counts. */
   topWarnings?: Array<[string, number]>;
   error?: string;
@@ -95,8 +101,16 @@ async function steadyRss(child: Child): Promise<number> {
 async function runLevels(load: MeterLoad, child: Child, opts: MeterPathOptions, run: ServerRun): Promise<void> {
   const deadline = performance.now() + opts.rampBudgetMs;
   for (const level of opts.levels) {
+    const before = run.levels.at(-1)?.sessions ?? 0;
     const reached = await load.growTo(level, deadline);
-    if (!reached) opts.log(`  ramp budget (${opts.rampBudgetMs / 1000} s) spent at ${load.size} sessions; measuring there`);
+    if (!reached) {
+      opts.log(`  ramp budget (${opts.rampBudgetMs / 1000} s) spent at ${load.size} sessions`);
+      // Nothing new to measure when the ramp got no further than the row before.
+      if (load.size <= before) {
+        run.unreached = { level, sessions: load.size };
+        break;
+      }
+    }
     await sleep(opts.settleMs);
     const cpu0 = child.cpuSeconds();
     const t0 = performance.now();
@@ -113,6 +127,7 @@ async function runLevels(load: MeterLoad, child: Child, opts: MeterPathOptions, 
     };
     run.levels.push(result);
     if (!reached) {
+      run.unreached = { level, sessions: load.size };
       opts.log(`  ${level} sessions: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms at ${load.size} sessions`);
       break;
     }
@@ -159,8 +174,9 @@ async function runPlugpay(store: Store, opts: MeterPathOptions, withMemory: bool
     opts.log(`  plugpay up on ${pp.url} (pid ${pp.child.pid}, seeded and started in ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     // fast-dc: a demo tariff with no per-minute fee, so running cost grows only with energy.
     const target = new PlugpayTarget({ url: pp.url, operatorToken: OPERATOR_TOKEN, stationIds: DEMO_STATIONS });
-    load = new MeterLoad(target, { prefix: `B${randomBytes(2).toString('hex')}`, intervalMs: opts.intervalMs, log: opts.log });
+    load = new MeterLoad(target, { prefix: `B${randomBytes(2).toString('hex')}`, intervalMs: opts.intervalMs, sessionConcurrency: opts.openConcurrency, log: opts.log });
     await runLevels(load, pp.child, opts, run);
+    run.setup = load.setupSummary();
     run.stopSettled = await load.stopAndSettle(opts.stopSamples, (s, phone) => target.stop(s, phone));
     if (withMemory) await memorySteps(load, pp.child, opts, run);
     else run.memory.push({ chargers: load.connectedChargers, phones: load.size, rssMiB: await steadyRss(pp.child) });
@@ -252,7 +268,7 @@ export function formatMeterPath(r: MeterPathReport): string {
       const ratio = relay ? l.latency.p99 / relay.latency.p99 : NaN;
       const lost = l.latency.lost;
       const targets: string[] = [];
-      if (l.level >= TARGET_SESSIONS) {
+      if (l.level >= TARGET_SESSIONS && l.sessions === l.level) {
         targets.push(`p99 ${verdict(l.latency.p99 <= P99_TARGET_MS)}`, `ratio ${verdict(ratio <= RATIO_TARGET)}`);
       }
       targets.push(`lost ${verdict(lost === 0 && l.latency.samples > 0)}`);
@@ -263,7 +279,7 @@ export function formatMeterPath(r: MeterPathReport): string {
         l.sessions === l.level ? l.sessions.toLocaleString('en') : `${l.sessions.toLocaleString('en')} (of ${l.level.toLocaleString('en')}: ramp budget spent)`,
         STORE_NAMES[store],
         `${ms(l.latency.p50)} / ${ms(l.latency.p99)} ms`,
-        relay ? `${ms(relay.latency.p50)} / ${ms(relay.latency.p99)} ms` : '—',
+        relay ? `${ms(relay.latency.p50)} / ${ms(relay.latency.p99)} ms${relay.sessions !== l.sessions ? ` (at ${relay.sessions.toLocaleString('en')})` : ''}` : '—',
         Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—',
         `${lost} of ${l.latency.sent}${relay && relay.latency.lost ? ` (relay ${relay.latency.lost})` : ''}`,
         targets.join(', ') + (notes ? ` — ${notes}` : ''),
@@ -283,7 +299,13 @@ export function formatMeterPath(r: MeterPathReport): string {
     const run = r.stores[store];
     if (run?.error) out.push(`- plugpay on ${STORE_NAMES[store]} stopped early: ${run.error}`);
     const missing = o.levels.filter((n) => !run?.levels.some((l) => l.level === n));
-    if (run && missing.length) out.push(`- ${STORE_NAMES[store]}: no row for ${missing.join(', ')} sessions (see above)`);
+    if (run?.unreached) {
+      out.push(
+        `- ${STORE_NAMES[store]}: the ramp budget (${o.rampBudgetMs / 1000} s, --ramp-budget) ran out at ${run.unreached.sessions.toLocaleString('en')} of ${run.unreached.level.toLocaleString('en')} sessions` +
+          `${missing.length ? `; no row for ${missing.map((n) => n.toLocaleString('en')).join(', ')}` : ''}; targets at ${TARGET_SESSIONS.toLocaleString('en')} not judged`
+      );
+    } else if (run && missing.length) out.push(`- ${STORE_NAMES[store]}: no row for ${missing.join(', ')} sessions (see above)`);
+    if (run?.setup) out.push(`- ${STORE_NAMES[store]} ramp: ${run.setup}`);
     if (run?.warnings) {
       const top = (run.topWarnings ?? []).map(([m, n]) => `"${m}" ×${n}`).join(', ');
       out.push(`- plugpay on ${STORE_NAMES[store]} logged ${run.warnings} warning/error lines during the run${top ? `, most often: ${top}` : ''}`);

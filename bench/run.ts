@@ -9,12 +9,13 @@
  *   --only <part>        in-process | meter-path
  *   --levels 200,1000    live-session counts for the rows
  *   --stores pglite,postgres
- *   --window <s>         measured seconds per row (default 30)
+ *   --window <s>         measured seconds per row (default 20)
  *   --settle <s>         steady state before each window (default 10)
  *   --idle <n>           idle chargers added for the memory figure (default 1000; 8000 measures
  *                        10,000 directly, slowly: plugpay verifies a scrypt hash per connect)
  *   --stops <n>          sessions stopped and timed to settled (default 5)
- *   --ramp-budget <s>    most seconds one server's ramp may take over all rows (default 300;
+ *   --open-concurrency <n>  sessions opened in parallel while ramping (default 24)
+ *   --ramp-budget <s>    most seconds one server's ramp may take over all rows (default 360;
  *                        a row then runs at the sessions reached, and says so)
  * BENCH_PLUGPAY_DIR runs plugpay from another checkout (with its node_modules).
  */
@@ -33,7 +34,8 @@ const { values } = parseArgs({
     settle: { type: 'string' },
     idle: { type: 'string' },
     stops: { type: 'string' },
-    'ramp-budget': { type: 'string' }
+    'ramp-budget': { type: 'string' },
+    'open-concurrency': { type: 'string' }
   }
 });
 
@@ -66,10 +68,11 @@ async function main() {
     stores,
     intervalMs: 10_000,
     settleMs: seconds(values.settle, 10),
-    windowMs: seconds(values.window, quick ? 20 : 30),
+    windowMs: seconds(values.window, 20),
     stopSamples: Number(values.stops ?? 5),
     idleChargers: Number(values.idle ?? (quick ? 0 : 1000)),
-    rampBudgetMs: seconds(values['ramp-budget'], quick ? 120 : 300),
+    rampBudgetMs: seconds(values['ramp-budget'], quick ? 120 : 360),
+    openConcurrency: values['open-concurrency'] ? Number(values['open-concurrency']) : undefined,
     log: (m) => console.log(m)
   };
   const report = await runMeterPath(opts);

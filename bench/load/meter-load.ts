@@ -67,6 +67,16 @@ export class MeterLoad {
     return this.live.length;
   }
 
+  /** Where the ramp's time went, in words. */
+  setupSummary(): string {
+    const s = this.setupSeconds;
+    const steps = this.target.stepSeconds;
+    return (
+      `${this.live.length} sessions opened; register ${s.register.toFixed(0)} s, connect ${s.connect.toFixed(0)} s (overlapping), open ${s.open.toFixed(0)} s` +
+      (steps ? ` (per session, mean: ${Object.entries(steps).map(([k, v]) => `${k} ${((v / Math.max(1, this.live.length + this.failures)) * 1000).toFixed(0)} ms`).join(', ')})` : '')
+    );
+  }
+
   /** Chargers connected now: with a session or idle. */
   get connectedChargers(): number {
     return this.live.length + this.idle.length;
@@ -123,7 +133,7 @@ export class MeterLoad {
       }
       next = fetchAhead();
       const t = performance.now();
-      await inPool(chargers, this.opts.sessionConcurrency ?? 8, async (charger) => {
+      await inPool(chargers, this.opts.sessionConcurrency ?? 24, async (charger) => {
         const live: Live = { charger, track: new SampleTrack(), samples: 0, startedAt: 0, lastWh: 0, session: undefined as never, phone: undefined as never };
         live.phone = new Phone(this.target.socketUrl, deviceAddress(++this.phones), (u, at) => {
           if (typeof u.energyWh === 'number') live.track.seen(u.energyWh, at);

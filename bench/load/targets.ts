@@ -27,6 +27,8 @@ export interface LoadTarget {
   register(ids: string[]): Promise<void>;
   /** Reserves, approves and starts a transaction on a booted charger; the phone watches it. */
   openSession(charger: BareCharger, phone: Phone): Promise<OpenSession>;
+  /** Seconds per step of openSession, summed (optional). */
+  readonly stepSeconds?: Record<string, number>;
 }
 
 /** Runs `fn` over `items`, at most `concurrency` at a time. */
@@ -95,6 +97,8 @@ export class PlugpayTarget implements LoadTarget {
   readonly chargerPassword = 'bench-charger-password';
   private accessToken?: Promise<string>;
   private registered = 0;
+  /** Seconds spent in each step of opening sessions, summed over sessions (where the ramp goes). */
+  readonly stepSeconds = { reserve: 0, join: 0, approve: 0, remoteStart: 0, start: 0 };
 
   /** `stationIds`: chargers are spread over these in turn (they must exist; see plugpay-process.ts). */
   constructor(private readonly opts: { url: string; operatorToken: string; stationIds: string[]; amountOre?: number }) {
@@ -119,6 +123,13 @@ export class PlugpayTarget implements LoadTarget {
 
   async openSession(charger: BareCharger, phone: Phone): Promise<OpenSession> {
     const connectorId = `${charger.id}-1`;
+    const steps = this.stepSeconds;
+    let t = performance.now();
+    const lap = (step: keyof typeof steps) => {
+      const now = performance.now();
+      steps[step] += (now - t) / 1000;
+      t = now;
+    };
     // The connector becomes available once plugpay has taken the charger's StatusNotification;
     // a 409 right after boot means "not yet".
     const session = await request<{ sessionId: string; token: string }>(
@@ -127,13 +138,18 @@ export class PlugpayTarget implements LoadTarget {
       `reserve on ${connectorId}`,
       [409, 429, 503]
     );
+    lap('reserve');
     await phone.join('session:join', { sessionId: session.sessionId, token: session.token });
+    lap('join');
     const remoteStart = once(charger, 'remoteStart') as Promise<[string, number]>;
     await this.forceApprove(`plugpay-${session.sessionId}`);
+    lap('approve');
     const [idTag] = await withTimeout(remoteStart, 60_000, `RemoteStartTransaction on ${charger.id}`);
+    lap('remoteStart');
     await charger.status(1, 'Preparing');
     const transactionId = await charger.startTransaction(1, idTag, 0);
     await charger.status(1, 'Charging');
+    lap('start');
     return { transactionId, sessionId: session.sessionId, token: session.token };
   }
 
