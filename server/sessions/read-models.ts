@@ -164,17 +164,22 @@ export class SessionReadModels {
   /** Every station with its chargers, connectors and live sessions; or just one station. */
   async operatorStations(stationId?: string): Promise<OperatorStationView[]> {
     const db = this.deps.db;
-    const [stations, connectors, live] = await Promise.all([
+    const [stations, connectors] = await Promise.all([
       this.deps.stores.stations.stations(db, stationId),
-      this.deps.stores.stations.connectors(db, { stationId }),
-      this.deps.stores.sessions.inStates(db, ['awaiting_payment', 'starting', 'charging', 'stopping'])
+      this.deps.stores.stations.connectors(db, { stationId })
     ]);
+    // Only this station's live sessions, by connector, with the newest readings held in memory:
+    // this runs for every station that changed, once a second, at thousands of live sessions.
+    const live = new Map<string, SessionRecord>();
+    for (const row of await this.deps.stores.sessions.liveOnConnectors(db, connectors.map((c) => c.id))) {
+      live.set(row.connectorId, this.deps.live.freshest(row));
+    }
     const now = this.deps.clock.now();
     return stations.map((st) => {
       const chargers = new Map<string, OperatorStationView['chargers'][number]>();
       for (const c of connectors.filter((x) => x.station?.id === st.id)) {
         const ch = chargers.get(c.chargerId) ?? { id: c.chargerId, online: c.chargerOnline, lastSeen: c.chargerLastSeen?.toISOString(), connectors: [] };
-        const s = live.find((x) => x.connectorId === c.id);
+        const s = live.get(c.id);
         ch.connectors.push({
           id: c.id,
           connectorNo: c.connectorNo,

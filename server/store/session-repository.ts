@@ -89,6 +89,17 @@ export class SessionRepository {
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
+  /** The live sessions on these connectors (the operators' map of one station, or all). */
+  async liveOnConnectors(db: Queryable, connectorIds: string[]): Promise<SessionRecord[]> {
+    if (connectorIds.length === 0) return [];
+    const { rows } = await db.query(
+      `select * from charging_sessions where connector_id = any($1::text[]) and state in ('awaiting_payment','starting','charging','stopping')
+        order by created_at`,
+      [connectorIds]
+    );
+    return rows.map(fromRow);
+  }
+
   async inStates(db: Queryable, states: SessionState[], limit = 500): Promise<SessionRecord[]> {
     const { rows } = await db.query(`select * from charging_sessions where state = any($1) order by created_at limit $2`, [states, limit]);
     return rows.map(fromRow);

@@ -50,6 +50,7 @@ export class MemoryStores implements SessionStores {
       const live = [...this.rows.values()].filter((r) => r.connectorId === connectorId && LIVE.includes(r.state));
       return live.length ? copy(live.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0]) : null;
     },
+    liveOnConnectors: async (_db, ids) => [...this.rows.values()].filter((r) => ids.includes(r.connectorId) && LIVE.includes(r.state)).map(copy),
     liveOnCharger: async (_db, chargerId) =>
       [...this.rows.values()].filter((r) => r.chargerId === chargerId && ['starting', 'charging', 'stopping'].includes(r.state)).map(copy),
     powerSeries: async () => [],
