@@ -15,7 +15,7 @@
  *                        10,000 directly, slowly: plugpay verifies a scrypt hash per connect)
  *   --stops <n>          sessions stopped and timed to settled (default 5)
  *   --open-concurrency <n>  sessions opened in parallel while ramping (default 24)
- *   --ramp-budget <s>    most seconds one server's ramp may take over all rows (default 360;
+ *   --ramp-budget <s>    most seconds one server's ramps may take, all rows together (default 360;
  *                        a row then runs at the sessions reached, and says so)
  * BENCH_PLUGPAY_DIR runs plugpay from another checkout (with its node_modules).
  */
