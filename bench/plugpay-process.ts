@@ -3,12 +3,12 @@
  * command scripts/start.mjs runs once the PWA is built), in demo mode with the embedded Vipps
  * sandbox, on the embedded store (a fresh PGlite DATA_DIR) or on a throw-away PostgreSQL database.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { throwAwayDatabase } from '../tests/helpers/db.js';
 import { freePort, spawnTsx, waitHealthy, type Child } from './child-process.js';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -51,24 +51,8 @@ export async function postgresUnavailable(): Promise<string | undefined> {
   }
 }
 
-async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = postgresBaseUrl();
-  const name = `plugpay_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    }
-  };
+function freshPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
+  return throwAwayDatabase(postgresBaseUrl(), 'plugpay_bench');
 }
 
 /**

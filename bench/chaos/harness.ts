@@ -8,11 +8,11 @@
  * process signals, the HTTP API, OCPP, and the sandbox's HTTP API, so it keeps working while
  * plugpay's insides are rebuilt.
  */
+import { throwAwayDatabase } from '../../tests/helpers/db.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { SessionView } from '../../src/lib/shared/api.js';
 import type { SandboxState } from '../../server/sim/vipps/state.js';
 import { drive, retry, type DriverResult } from './driver.js';
@@ -120,7 +120,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let outbox: { pending: number; dead: number } | undefined;
 
   try {
-    if (store === 'postgres') database = await throwAwayDatabase(o.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    if (store === 'postgres') database = await throwAwayDatabase(o.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'plugpay_chaos');
 
     // --- the Vipps sandbox: its own process, its own port, its state in a file
     sandbox = await startSandbox({
@@ -434,29 +434,4 @@ async function readOutbox(baseUrl: string, operatorToken: string): Promise<{ pen
 
 function readSandbox(file: string): SandboxState {
   return JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
-}
-
-async function throwAwayDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `plugpay_chaos_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      try {
-        await a.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await a.end();
-      }
-    }
-  };
 }

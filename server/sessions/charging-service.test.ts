@@ -53,6 +53,19 @@ function service(payments = new FakePayments(), chargers = new FakeChargers()) {
   return { sut, payments, chargers };
 }
 
+/** A migrated database with two chargers for every case, and the clock back at its start. */
+function aFreshDatabaseForEachCase() {
+  beforeEach(async () => {
+    await db?.close();
+    await setUp();
+    clockNow = new Date('2026-11-22T10:00:00Z');
+  });
+  afterAll(async () => {
+    await db?.close();
+    db = undefined as unknown as Db;
+  });
+}
+
 /**
  * Runs every due outbox job once, as the worker would: a job that fails or asks to wait is put
  * back for later (by the frozen clock), so it runs again only when the test moves the clock.
@@ -94,15 +107,7 @@ async function aChargingSession(sut: ChargingService, payments: FakePayments, tr
 }
 
 describe('ChargingService', () => {
-  beforeEach(async () => {
-    await db?.close();
-    await setUp();
-    clockNow = new Date('2026-11-22T10:00:00Z');
-  });
-  afterAll(async () => {
-    await db?.close();
-    db = undefined as unknown as Db;
-  });
+  aFreshDatabaseForEachCase();
 
   it('runs the whole way: reserve, authorize, start, meter, stop, capture the cost, release the rest, receipt', async () => {
     const { sut, payments, chargers } = service();
@@ -374,15 +379,7 @@ describe('ChargingService', () => {
  * Money holes found by fault injection (issue 7 §2). Each case failed before its fix.
  */
 describe('ChargingService under faults', () => {
-  beforeEach(async () => {
-    await db?.close();
-    await setUp();
-    clockNow = new Date('2026-11-22T10:00:00Z');
-  });
-  afterAll(async () => {
-    await db?.close();
-    db = undefined as unknown as Db;
-  });
+  aFreshDatabaseForEachCase();
 
   const jobs = async (sessionId: string) => (await new OutboxRepository({ now: () => clockNow }).pending(db, sessionId)).map((j) => j.kind).sort();
 

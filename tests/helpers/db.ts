@@ -45,11 +45,19 @@ export async function freshDb(backend: Backend = defaultBackend(), opts: { migra
 export async function freshDatabaseUrl(): Promise<{ url?: string; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL;
   if (!base) return { url: undefined, drop: async () => undefined };
-  const name = `plugpay_t_${randomBytes(6).toString('hex')}`;
+  return throwAwayDatabase(base, 'plugpay_t');
+}
+
+/** Creates an empty database on the server `base` names; `drop()` removes it again. */
+export async function throwAwayDatabase(base: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
   const url = new URL(base);
   url.pathname = `/${name}`;
   return {
@@ -57,8 +65,11 @@ export async function freshDatabaseUrl(): Promise<{ url?: string; drop(): Promis
     async drop() {
       const a = new pg.Client({ connectionString: base });
       await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
+      try {
+        await a.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await a.end();
+      }
     }
   };
 }
