@@ -11,9 +11,8 @@
 import type { Logger } from '../log.js';
 import type { Queryable } from '../store/db.js';
 import type { SessionRecord } from '../store/session-repository.js';
+import { POWER_SERIES_POINTS as SERIES_POINTS } from '../../src/lib/shared/api.js';
 
-/** The power series shown on the session page: the newest points, as the store's powerSeries. */
-export const SERIES_POINTS = 60;
 
 export interface LiveEntry {
   session: SessionRecord;

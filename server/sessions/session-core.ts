@@ -225,7 +225,9 @@ export class SessionCore {
   async publishMeter(s: SessionRecord): Promise<void> {
     const known = this.connectorInfo.get(s.connectorId);
     if (!known || Date.now() - known.at > CONNECTOR_INFO_TTL_MS) return this.publish(s, 'meter');
-    this.notifier.sessionChanged(await this.views.view(s, this.deps.db, known.c));
+    const view = await this.views.view(s, this.deps.db, known.c);
+    // Only the newest power point travels with a meter update; the page appends it.
+    this.notifier.sessionChanged({ ...view, powerSeries: view.powerSeries.slice(-1), powerSeriesTail: true });
     if (known.c.station) this.stationTick(known.c.station.id);
   }
 

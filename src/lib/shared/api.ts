@@ -94,8 +94,14 @@ export interface SessionView {
   stopReason?: string;
   /** A message for the driver when the session failed or something went wrong. */
   message?: string;
-  /** Recent power samples for the chart, oldest first. */
+  /** Recent power samples for the chart, oldest first (at most POWER_SERIES_POINTS). */
   powerSeries: Array<{ t: string; w: number }>;
+  /**
+   * Set on live meter updates: `powerSeries` then holds only the newest point, for the page to
+   * append (mergeSessionUpdate). Sending the whole series with every sample made each update,
+   * and Socket.IO's two-minute recovery buffer of them, 60 points too large.
+   */
+  powerSeriesTail?: boolean;
   tariff: TariffView;
   receipt?: ReceiptView;
 }
@@ -178,4 +184,16 @@ export interface PlugpayBridge {
   operatorStations(token: string | undefined): Promise<OperatorStationView[] | BridgeError>;
   /** Cookie name holding a session's capability token. */
   sessionCookieName(sessionId: string): string;
+}
+
+/** How many power points the session page's chart keeps. */
+export const POWER_SERIES_POINTS = 60;
+
+/** The session after an update: a meter update's newest power point is appended to the series. */
+export function mergeSessionUpdate(current: SessionView, update: SessionView): SessionView {
+  if (!update.powerSeriesTail) return update;
+  const last = current.powerSeries.at(-1)?.t;
+  const fresh = update.powerSeries.filter((p) => last === undefined || p.t > last);
+  const { powerSeriesTail: _tail, ...rest } = update;
+  return { ...rest, powerSeries: [...current.powerSeries, ...fresh].slice(-POWER_SERIES_POINTS) };
 }
