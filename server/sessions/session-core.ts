@@ -121,11 +121,10 @@ export class SessionCore {
     this.wakeWorker = fn;
   }
 
-  // ---- views --------------------------------------------------------------------------------
-
   /**
-   * Applies one event to one session: lock, transition, save, write outbox jobs, commit; then
-   * run charger commands and tell the screens. Returns the saved session.
+   * Applies one event to one session, after the session's earlier events: lock, transition,
+   * save, write outbox jobs (charger commands among them), commit; then tell the screens.
+   * Returns the saved session.
    */
   async apply(sessionId: string, event: SessionEvent): Promise<SessionRecord | null> {
     return this.deps.live.serial(sessionId, () => this.applyNow(sessionId, event));
