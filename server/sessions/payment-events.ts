@@ -39,13 +39,15 @@ export class PaymentEvents {
       this.deps.logger.warn({ reference: n.reference, name: n.name }, 'webhook for an unknown payment');
       return;
     }
-    const fresh = await this.deps.stores.notifications.recordOnce(this.deps.db, n);
-    if (!fresh || !n.success) return;
+    if (!n.success || !['AUTHORIZED', 'ABORTED', 'EXPIRED', 'TERMINATED'].includes(n.name)) return;
+    if (await this.deps.stores.notifications.seen(this.deps.db, n)) return;
     // A webhook is a hint, never the fact: whoever holds the webhook secret could sign one. The
     // payment's state is read from the ePayment API (GET /payments/{reference}) before anything
-    // starts a charger or releases a reservation.
-    if (!['AUTHORIZED', 'ABORTED', 'EXPIRED', 'TERMINATED'].includes(n.name)) return;
+    // starts a charger or releases a reservation. The delivery counts as handled only once that
+    // read succeeded: if it fails, the webhook is not acknowledged and Vipps delivers it again
+    // (polling would not: it follows only payments still awaiting approval).
     await this.pollPayment(s.id);
+    await this.deps.stores.notifications.recordOnce(this.deps.db, n, this.deps.clock.now());
   }
 
   /** Polling, the other half of "webhooks AND polling". */
@@ -77,6 +79,4 @@ export class PaymentEvents {
       await this.pollPayment(s.id).catch((err) => this.deps.logger.warn({ err, sessionId: s.id }, 'payment poll failed'));
     }
   }
-
-  // ---- the core: apply an event -----------------------------------------------------------
 }

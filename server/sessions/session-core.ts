@@ -73,7 +73,7 @@ export interface SessionStores {
   sessions: Pick<SessionRepository, 'find' | 'findBy' | 'insert' | 'update' | 'inStates' | 'liveOnConnector' | 'liveOnConnectors' | 'liveOnCharger' | 'powerSeries' | 'countByState'>;
   stations: Pick<StationRepository, 'connector' | 'connectors' | 'connectorByCharger' | 'lockConnector' | 'chargerOnline' | 'stations'>;
   outbox: Pick<OutboxRepository, 'enqueue' | 'depth' | 'deadLetters'>;
-  notifications: Pick<NotificationRepository, 'recordOnce'>;
+  notifications: Pick<NotificationRepository, 'seen' | 'recordOnce'>;
 }
 
 /** What every session service is built with (ChargingService assembles it). */

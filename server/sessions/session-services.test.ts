@@ -118,3 +118,21 @@ describe('a late RemoteStart (chaos seed 41)', () => {
     expect(t.payments.payments.get(`plugpay-${s.sessionId}`)?.cancelledOre).toBe(35000);
   });
 });
+
+describe('a webhook whose read-back fails', () => {
+  it('is read back again when Vipps redelivers it, so a late authorization is still released', async () => {
+    const t = newTestService();
+    t.stores.addConnector();
+    t.payments.failNext.reserve = 1; // the create call "times out", but went through at Vipps
+    await expect(t.sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 })).rejects.toMatchObject({ status: 502 });
+    const s = [...t.stores.rows.values()][0];
+    expect(s.state).toBe('failed');
+    t.payments.payments.set(s.paymentReference, { reference: s.paymentReference, status: 'authorized', amountOre: 35000, authorizedOre: 35000, capturedOre: 0, cancelledOre: 0, refundedOre: 0 });
+    const hook = { reference: s.paymentReference, pspReference: 'late-1', name: 'AUTHORIZED', amountOre: 35000, success: true, timestamp: t.clock.now().toISOString() };
+    t.payments.failNext.get = 1; // Vipps is briefly unreachable: the delivery is not acknowledged
+    await expect(t.sut.onPaymentNotification(hook)).rejects.toThrow(/outage/);
+    await t.sut.onPaymentNotification(hook); // Vipps delivers it again
+    await t.runDue();
+    expect(t.payments.payments.get(s.paymentReference)).toMatchObject({ capturedOre: 0, cancelledOre: 35000 });
+  });
+});

@@ -87,6 +87,7 @@ export class MemoryStores implements SessionStores {
   };
 
   notifications: SessionStores['notifications'] = {
+    seen: async (_db, n) => this.seen.has(`${n.reference}|${n.name}|${n.pspReference}`),
     recordOnce: async (_db, n) => {
       const key = `${n.reference}|${n.name}|${n.pspReference}`;
       if (this.seen.has(key)) return false;
