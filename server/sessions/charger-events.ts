@@ -75,11 +75,18 @@ export class ChargerEvents implements ChargerListener {
     }
     const saved = await this.core.apply(s.id, { type: 'transaction-started', transactionId: e.transactionId, meterStartWh: e.meterStartWh, at: e.at, receivedAt: this.deps.clock.now() });
     if (saved?.state === 'charging' && saved.transactionId === e.transactionId) return 'accepted';
-    // Too late (the start timed out and the reservation is released): the charger must stop.
+    // Too late (the start timed out and the reservation is released): the charger must stop. The
+    // stop is a job like every charger command (sent after this answer, retried while the
+    // charger is away), not a fire-and-forget call.
     this.deps.logger.warn({ sessionId: s.id, transactionId: e.transactionId, state: saved?.state }, 'transaction for a session that is over');
-    setTimeout(() => {
-      this.deps.chargers.remoteStop(e.chargerId, e.transactionId).catch(() => undefined);
-    }, 0);
+    await this.deps.stores.outbox.enqueue(this.deps.db, {
+      kind: 'stop-stray',
+      sessionId: s.id,
+      idempotencyKey: `${s.paymentReference}-stray-${e.transactionId}`,
+      payload: { transactionId: e.transactionId },
+      runAt: new Date(this.deps.clock.now().getTime() + 1000)
+    });
+    this.core.wakeWorker();
     return 'invalid';
   }
 
@@ -138,6 +145,4 @@ export class ChargerEvents implements ChargerListener {
     if (s && s.chargerId === e.chargerId && s.idTag === e.idTag) return 'accepted';
     return this.authorize(e.idTag);
   }
-
-  // ---- operators --------------------------------------------------------------------------
 }

@@ -27,8 +27,6 @@ export class DriverActions {
     return this.views.view(this.deps.live.freshest(s));
   }
 
-  // ---- driver actions -----------------------------------------------------------------------
-
   async startSession(input: { connectorId: string; amountOre: number }): Promise<StartSessionResult> {
     const { reserve, publicUrl } = this.deps.settings;
     if (!Number.isSafeInteger(input.amountOre) || input.amountOre < reserve.minOre || input.amountOre > reserve.maxOre) {
@@ -100,6 +98,4 @@ export class DriverActions {
     if (s.state === 'charging' || s.state === 'stopping') await this.core.apply(s.id, { type: 'stop-requested', by: 'driver' });
     return this.views.view((await this.deps.stores.sessions.find(this.deps.db, s.id))!);
   }
-
-  // ---- payment provider -------------------------------------------------------------------
 }

@@ -95,8 +95,6 @@ export interface SessionDeps {
 
 /** How long a connector's names are trusted from memory on the meter path. */
 const CONNECTOR_INFO_TTL_MS = 30_000;
-/** The operators' map gets a station's figures at most this often. */
-const STATION_TICK_MS = 1_000;
 
 export class SessionCore {
   constructor(
@@ -205,10 +203,10 @@ export class SessionCore {
   async publish(s: SessionRecord, event?: SessionEvent['type']): Promise<void> {
     try {
       const c = await this.deps.stores.stations.connector(this.deps.db, s.connectorId);
-      if (c) this.connectorInfo.set(c.id, { at: Date.now(), c });
+      if (c) this.connectorInfo.set(c.id, { at: this.deps.clock.now().getTime(), c });
       this.notifier.sessionChanged(await this.views.view(s, this.deps.db, c));
       if (event === 'meter') {
-        if (c?.station) this.stationTick(c.station.id);
+        if (c?.station) this.notifier.stationChanged(c.station.id);
       } else {
         await this.notifyConnector(s.connectorId);
       }
@@ -223,35 +221,18 @@ export class SessionCore {
    */
   async publishMeter(s: SessionRecord): Promise<void> {
     const known = this.connectorInfo.get(s.connectorId);
-    if (!known || Date.now() - known.at > CONNECTOR_INFO_TTL_MS) return this.publish(s, 'meter');
+    if (!known || this.deps.clock.now().getTime() - known.at > CONNECTOR_INFO_TTL_MS) return this.publish(s, 'meter');
     const view = await this.views.view(s, this.deps.db, known.c);
     // Only the newest power point travels with a meter update; the page appends it.
     this.notifier.sessionChanged({ ...view, powerSeries: view.powerSeries.slice(-1), powerSeriesTail: true });
-    if (known.c.station) this.stationTick(known.c.station.id);
+    // The realtime layer coalesces station updates (one per station per half second).
+    if (known.c.station) this.notifier.stationChanged(known.c.station.id);
   }
 
   private readonly connectorInfo = new Map<string, { at: number; c: ConnectorRecord }>();
 
-  private readonly stationTimers = new Map<string, NodeJS.Timeout>();
-
-  /**
-   * Operators' map: a station with many live sessions would otherwise be re-read and re-sent on
-   * every sample; it is sent at most once per STATION_TICK_MS, with its latest figures.
-   */
-  private stationTick(stationId: string): void {
-    if (this.stationTimers.has(stationId)) return;
-    const t = setTimeout(() => {
-      this.stationTimers.delete(stationId);
-      this.notifier.stationChanged(stationId);
-    }, STATION_TICK_MS);
-    t.unref?.();
-    this.stationTimers.set(stationId, t);
-  }
-
-  /** Writes meter readings held in memory and stops the timers (shutting down). */
+  /** Writes meter readings held in memory (shutting down). */
   async close(): Promise<void> {
-    for (const t of this.stationTimers.values()) clearTimeout(t);
-    this.stationTimers.clear();
     await this.deps.live.close();
   }
 
@@ -261,8 +242,6 @@ export class SessionCore {
     this.notifier.connectorChanged({ connectorId, status: view.status, available: view.available });
     this.notifier.stationChanged(view.station.id);
   }
-
-  // ---- outbox jobs ------------------------------------------------------------------------
 
   /** Every correction of a charger's claim is logged and counted; none is silent. */
   noteAnomalies(before: { id: string; anomalies?: string[] }, after: { anomalies?: string[] }): void {
@@ -296,6 +275,4 @@ export class SessionCore {
       ...(mode === 'departure' ? { replace: true } : { rearm: true })
     });
   }
-
-  // ---- ChargerListener --------------------------------------------------------------------
 }

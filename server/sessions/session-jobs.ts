@@ -44,6 +44,8 @@ export class SessionJobs {
         return this.sendRemoteStop(s, Number(job.payload.transactionId), job.attempts ?? 1);
       case 'stop-deadline':
         return this.stopDeadline(s);
+      case 'stop-stray':
+        return this.stopStray(s, Number(job.payload.transactionId), job.attempts ?? 1);
       case 'offline-check': {
         if (await this.deps.stores.stations.chargerOnline(this.deps.db, s.chargerId)) return; // it came back in time
         const at = new Date(String(job.payload.offlineAt));
@@ -180,6 +182,22 @@ export class SessionJobs {
     } catch (err) {
       if (err instanceof ChargerUnavailableError) throw new RetryLater(`charger ${s.chargerId} unreachable; ChangeAvailability waits`, 30_000);
       this.deps.logger.error({ err, sessionId: s.id, chargerId: s.chargerId }, 'ChangeAvailability failed');
+    }
+  }
+
+  /**
+   * A transaction a charger started for a session that was already over (its StartTransaction
+   * came after the start timeout): RemoteStopTransaction, sent again while the charger is away,
+   * for about a minute. It was answered idTagInfo Invalid too, which stops a charger configured
+   * with StopTransactionOnInvalidId (OCPP 1.6 §9.1.29).
+   */
+  private async stopStray(s: SessionRecord, transactionId: number, attempts: number): Promise<void> {
+    try {
+      const answer = await this.deps.chargers.remoteStop(s.chargerId, transactionId);
+      if (answer !== 'accepted') this.deps.logger.warn({ sessionId: s.id, chargerId: s.chargerId, transactionId, answer }, 'charger refused to stop a transaction nobody pays for');
+    } catch (err) {
+      if (err instanceof ChargerUnavailableError && attempts < 12) throw new RetryLater(`charger ${s.chargerId} away; the stray transaction's stop waits`, 5_000);
+      this.deps.logger.error({ err, sessionId: s.id, chargerId: s.chargerId, transactionId }, 'could not stop a transaction nobody pays for');
     }
   }
 
