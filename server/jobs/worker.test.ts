@@ -3,7 +3,7 @@ import { freshDb } from '../../tests/helpers/db.js';
 import { silentLogger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { OutboxRepository, type OutboxJob } from '../store/outbox-repository.js';
-import { OutboxWorker } from './worker.js';
+import { OutboxWorker, RetryLater } from './worker.js';
 
 let db: Db | undefined;
 afterEach(async () => {
@@ -75,7 +75,7 @@ describe('OutboxWorker', () => {
 
   it('lets a job set its own pace without counting it as a failure', async () => {
     const { worker, outcomes, advance } = await aWorker((job) =>
-      job.attempts < 3 ? Object.assign(new Error('charger away'), { name: 'RetryLater', retryAfterMs: 2000 }) : undefined, 2
+      job.attempts < 3 ? new RetryLater('charger away', 2000) : undefined, 2
     );
     await worker.drain();
     advance(2000);

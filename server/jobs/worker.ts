@@ -19,6 +19,14 @@ function retryAfterOf(err: unknown): number | undefined {
   return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
+/** Thrown by a job that must run again later, at a pace it chooses (not a failure: it is never dead-lettered). */
+export class RetryLater extends Error {
+  constructor(message: string, public readonly retryAfterMs: number) {
+    super(message);
+    this.name = 'RetryLater';
+  }
+}
+
 export interface JobRunner {
   runJob(job: OutboxJob): Promise<void>;
   pollPendingPayments(): Promise<void>;
@@ -120,10 +128,10 @@ export class OutboxWorker {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       const paced = retryAfterOf(err);
       const now = this.opts.clock.now().getTime();
-      if (paced !== undefined && (err as Error).name === 'RetryLater') {
+      if (err instanceof RetryLater) {
         // The job chose its own pace (waiting for a charger, a stop to take effect): not a failure.
-        log.debug({ attempts: job.attempts, retryInMs: paced, why: message }, 'outbox job waits');
-        await this.outbox.retryLater(this.opts.db, job.id, new Date(now + paced), message).catch(() => undefined);
+        log.debug({ attempts: job.attempts, retryInMs: err.retryAfterMs, why: message }, 'outbox job waits');
+        await this.outbox.retryLater(this.opts.db, job.id, new Date(now + err.retryAfterMs), message).catch(() => undefined);
         this.opts.onOutcome?.(job, 'waiting', Date.now() - started);
         return;
       }

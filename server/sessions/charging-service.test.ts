@@ -6,7 +6,7 @@ import { ChargerRepository } from '../store/charger-repository.js';
 import type { Db } from '../store/db.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
 import { StationRepository } from '../store/station-repository.js';
-import { aTariff } from '../../tests/helpers/builders.js';
+import { aChargingSettings, aTariff } from '../../tests/helpers/builders.js';
 import { freshDb } from '../../tests/helpers/db.js';
 import { FakeChargers, FakePayments, TEST_SERVER_SECRET } from '../../tests/helpers/fakes.js';
 import { ChargerUnavailableError } from '../chargers/port.js';
@@ -41,14 +41,7 @@ function service(payments = new FakePayments(), chargers = new FakeChargers()) {
     clock,
     ids,
     secret: TEST_SERVER_SECRET,
-    settings: {
-      publicUrl: 'http://plugpay.test',
-      meterIntervalSeconds: 10,
-      startTimeoutSeconds: 60,
-      offlineGraceSeconds: 300,
-      reserve: { defaultOre: 35000, minOre: 10000, maxOre: 100000, presetsOre: [20000, 35000, 50000] },
-      termsUrl: '/terms'
-    }
+    settings: aChargingSettings()
   });
   return { sut, payments, chargers };
 }

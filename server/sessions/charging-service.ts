@@ -11,12 +11,10 @@
  *   SessionCore      the one writer: transition, commit, outbox, publish (session-core.ts)
  */
 import type { ConnectorView, OperatorStationView, SessionView, StartSessionResult } from '../../src/lib/shared/api.js';
-import type { ChargerCommands, ChargerListener, ChargerOffline, ChargerOnline, ConnectorStatusChanged, IdTagVerdict, MeterSampled, TransactionStarted, TransactionStopped } from '../chargers/port.js';
+import type { ChargerListener, ChargerOffline, ChargerOnline, ConnectorStatusChanged, IdTagVerdict, MeterSampled, TransactionStarted, TransactionStopped } from '../chargers/port.js';
 import type { SessionEvent } from '../domain/session.js';
 import type { JobRunner } from '../jobs/worker.js';
-import type { Logger } from '../log.js';
-import type { PaymentNotification, PaymentPort } from '../payments/port.js';
-import type { Db } from '../store/db.js';
+import type { PaymentNotification } from '../payments/port.js';
 import { NotificationRepository } from '../store/notification-repository.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
 import { SessionRepository, type SessionRecord } from '../store/session-repository.js';
@@ -25,12 +23,13 @@ import { ChargerEvents } from './charger-events.js';
 import { DriverActions } from './driver-actions.js';
 import { LiveSessions } from './live-sessions.js';
 import { PaymentEvents } from './payment-events.js';
-import { randomIds, systemClock, type Clock, type Ids } from './ports.js';
+import { randomIds, systemClock } from './ports.js';
 import { SessionReadModels } from './read-models.js';
-import { SessionCore, type ChangeNotifier, type ChargingSettings, type SessionDeps, type SessionStores } from './session-core.js';
+import { SessionCore, type ChangeNotifier, type SessionDeps } from './session-core.js';
 import { SessionJobs } from './session-jobs.js';
 
-export { RetryLater, ServiceError, silentNotifier, type ChangeNotifier, type ChargingSettings } from './session-core.js';
+export { RetryLater } from '../jobs/worker.js';
+export { ServiceError, silentNotifier, type ChangeNotifier, type ChargingSettings } from './session-core.js';
 
 export class ChargingService implements ChargerListener, JobRunner {
   /** Live sessions held in memory on this node (one writer per session, meter written behind). */
@@ -43,20 +42,8 @@ export class ChargingService implements ChargerListener, JobRunner {
   private readonly chargerEvents: ChargerEvents;
   private readonly jobs: SessionJobs;
 
-  constructor(deps: {
-    db: Db;
-    payments: PaymentPort;
-    chargers: ChargerCommands;
-    settings: ChargingSettings;
-    logger: Logger;
-    notifier?: ChangeNotifier;
-    clock?: Clock;
-    ids?: Ids;
-    /** The server secret (config.secret); receipt links are keyed with it (receipt-token.ts). */
-    secret: Buffer | string;
-    /** The repositories; the store's by default, in-memory ones in fast tests. */
-    stores?: SessionStores;
-  }) {
+  /** SessionDeps, with the clock, ids and the store's repositories by default (tests pass fakes). */
+  constructor(deps: Omit<SessionDeps, 'clock' | 'ids' | 'stores' | 'live'> & Partial<Pick<SessionDeps, 'clock' | 'ids' | 'stores'>>) {
     const clock = deps.clock ?? systemClock;
     this.live = new LiveSessions(deps.db, deps.logger, deps.settings.meterFlushMs ?? 250);
     this.deps = {

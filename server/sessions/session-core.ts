@@ -37,14 +37,6 @@ export interface ChargingSettings {
   meterFlushMs?: number;
 }
 
-/** Thrown by a job that must run again later, at a pace it chooses (the worker honours retryAfterMs). */
-export class RetryLater extends Error {
-  constructor(message: string, public readonly retryAfterMs: number) {
-    super(message);
-    this.name = 'RetryLater';
-  }
-}
-
 /** Tells connected screens that something changed; the realtime layer implements it. */
 export interface ChangeNotifier {
   sessionChanged(view: SessionView): void;

@@ -10,7 +10,8 @@ import type { SessionRecord } from '../store/session-repository.js';
 import { receiptToken } from './receipt-token.js';
 import type { PaymentEvents } from './payment-events.js';
 import type { SessionReadModels } from './read-models.js';
-import { RetryLater, type SessionCore, type SessionDeps } from './session-core.js';
+import { RetryLater } from '../jobs/worker.js';
+import type { SessionCore, SessionDeps } from './session-core.js';
 
 /** Retries of RemoteStart while the charger is away (e.g. reconnecting after a restart of plugpay). */
 const START_RETRY_MS = 2_000;

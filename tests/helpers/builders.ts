@@ -1,6 +1,20 @@
 /** Builders that keep test cases short: `aTariff({ perMinuteOre: 50 })`, `aSession({ state: 'charging' })`. */
 import type { Tariff } from '../../server/domain/tariff.js';
 import type { Session } from '../../server/domain/session.js';
+import type { ChargingSettings } from '../../server/sessions/session-core.js';
+
+/** The session services' settings as the tests use them: 10 s meter interval, 60 s start timeout. */
+export function aChargingSettings(over: Partial<ChargingSettings> = {}): ChargingSettings {
+  return {
+    publicUrl: 'http://plugpay.test',
+    meterIntervalSeconds: 10,
+    startTimeoutSeconds: 60,
+    offlineGraceSeconds: 300,
+    reserve: { defaultOre: 35000, minOre: 10000, maxOre: 100000, presetsOre: [20000, 35000, 50000] },
+    termsUrl: '/terms',
+    ...over
+  };
+}
 
 export function aTariff(over: Partial<Tariff> = {}): Tariff {
   return {

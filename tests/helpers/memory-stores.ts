@@ -13,7 +13,7 @@ import type { SessionStores } from '../../server/sessions/session-core.js';
 import { ChargingService } from '../../server/sessions/charging-service.js';
 import { silentLogger } from '../../server/log.js';
 import type { SessionState } from '../../server/domain/session.js';
-import { aTariff } from './builders.js';
+import { aChargingSettings, aTariff } from './builders.js';
 import { FakeChargers, FakePayments, TEST_SERVER_SECRET } from './fakes.js';
 
 const LIVE: SessionState[] = ['awaiting_payment', 'starting', 'charging', 'stopping'];
@@ -137,15 +137,7 @@ export function newTestService() {
     ids: { sessionId: () => `f00d${String(++n).padStart(8, '0')}`, sessionToken: () => `token-${n}-${'x'.repeat(24)}` },
     secret: TEST_SERVER_SECRET,
     stores,
-    settings: {
-      publicUrl: 'http://plugpay.test',
-      meterIntervalSeconds: 10,
-      startTimeoutSeconds: 60,
-      offlineGraceSeconds: 300,
-      reserve: { defaultOre: 35000, minOre: 10000, maxOre: 100000, presetsOre: [35000] },
-      termsUrl: '/terms',
-      meterFlushMs: 60_000
-    }
+    settings: aChargingSettings({ meterFlushMs: 60_000 })
   });
   const advance = (ms: number) => (clock.t = new Date(clock.t.getTime() + ms));
   async function runDue(): Promise<string[]> {
