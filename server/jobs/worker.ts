@@ -46,7 +46,7 @@ export interface WorkerOptions {
   maxAttempts?: number;
   baseBackoffMs?: number;
   /** Told of every attempt's outcome (metrics). */
-  onOutcome?: (job: OutboxJob, outcome: 'done' | 'waiting' | 'failed' | 'dead', ms: number) => void;
+  onOutcome?: (job: OutboxJob, outcome: 'done' | 'waiting' | 'failed' | 'dead') => void;
 }
 
 export class OutboxWorker {
@@ -119,11 +119,10 @@ export class OutboxWorker {
 
   private async perform(job: OutboxJob): Promise<void> {
     const log = this.opts.logger.child({ jobId: job.id, kind: job.kind, sessionId: job.sessionId, key: job.idempotencyKey });
-    const started = Date.now();
     try {
       await this.opts.runner.runJob(job);
       await this.outbox.complete(this.opts.db, job.id);
-      this.opts.onOutcome?.(job, 'done', Date.now() - started);
+      this.opts.onOutcome?.(job, 'done');
     } catch (err) {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       const paced = retryAfterOf(err);
@@ -132,7 +131,7 @@ export class OutboxWorker {
         // The job chose its own pace (waiting for a charger, a stop to take effect): not a failure.
         log.debug({ attempts: job.attempts, retryInMs: err.retryAfterMs, why: message }, 'outbox job waits');
         await this.outbox.retryLater(this.opts.db, job.id, new Date(now + err.retryAfterMs), message).catch(() => undefined);
-        this.opts.onOutcome?.(job, 'waiting', Date.now() - started);
+        this.opts.onOutcome?.(job, 'waiting');
         return;
       }
       const backoff = Math.min((this.opts.baseBackoffMs ?? 1000) * 2 ** Math.min(job.attempts - 1, 20), MAX_BACKOFF_MS);
@@ -145,12 +144,12 @@ export class OutboxWorker {
         if (!job.deadAt) log.error({ err, attempts: job.attempts, alert: 'dead-letter' }, 'ALERT: outbox job keeps failing; dead-lettered, still retried every 15 minutes');
         else log.warn({ err, attempts: job.attempts }, 'dead-lettered outbox job failed again');
         await this.outbox.deadLetter(this.opts.db, job.id, new Date(now + Math.max(DEAD_LETTER_RETRY_MS, paced ?? 0)), message).catch(() => undefined);
-        this.opts.onOutcome?.(job, 'dead', Date.now() - started);
+        this.opts.onOutcome?.(job, 'dead');
         return;
       }
       log.warn({ err, attempts: job.attempts, retryInMs: delay }, 'outbox job failed; will retry');
       await this.outbox.retryLater(this.opts.db, job.id, new Date(now + delay), message).catch(() => undefined);
-      this.opts.onOutcome?.(job, 'failed', Date.now() - started);
+      this.opts.onOutcome?.(job, 'failed');
     }
   }
 
