@@ -1,11 +1,14 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
+import { testServiceEnv } from './tests/test-services.js';
 
 export default defineConfig({
   plugins: [sveltekit()],
   test: {
     include: ['server/**/*.test.ts', 'src/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',
+    // PostgreSQL and Redis are part of every run (the local servers unless set otherwise).
+    env: testServiceEnv(),
     globalSetup: ['tests/global-setup.ts'],
     // The built PWA (build/) is plain JavaScript for Node: load it natively, not through Vite.
     server: { deps: { external: [/\/build\//] } },

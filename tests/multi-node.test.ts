@@ -2,7 +2,7 @@
  * Two plugpay nodes sharing one PostgreSQL and one Redis, as behind a load balancer: the charger
  * is connected to node A, the driver talks to node B. Remote start and stop reach the charger
  * through Redis; live updates reach the driver's socket on B through the Socket.IO Redis adapter.
- * Runs where both servers are available (CI sets DATABASE_URL and REDIS_URL_TEST).
+ * The suite's global setup makes sure both servers are there (tests/test-services.ts).
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
@@ -19,9 +19,7 @@ import type { SessionView } from '../src/lib/shared/api.js';
 import { freshDatabaseUrl } from './helpers/db.js';
 import { eventually } from './helpers/plugpay.js';
 
-const enabled = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL_TEST);
-
-describe.runIf(enabled)('two nodes', () => {
+describe('two nodes', () => {
   let sandbox: VippsSandbox;
   let sandboxServer: ServerType;
   let sandboxUrl: string;

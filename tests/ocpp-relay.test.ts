@@ -1,6 +1,6 @@
 /**
- * Commands for a charger connected to another node travel through the Redis relay. Runs when
- * REDIS_URL_TEST points at a Redis server (CI sets redis://127.0.0.1:6379).
+ * Commands for a charger connected to another node travel through the Redis relay. The suite's
+ * global setup makes sure REDIS_URL_TEST reaches a Redis server (tests/test-services.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -18,7 +18,7 @@ import { freshDb } from './helpers/db.js';
 
 const url = process.env.REDIS_URL_TEST as string;
 
-describe.runIf(process.env.REDIS_URL_TEST)('Redis command relay', () => {
+describe('Redis command relay', () => {
   const prefix = `plugpay-test-${randomBytes(4).toString('hex')}`;
   const relays: RedisRelay[] = [];
   const relay = async (nodeId: string, timeoutMs = 5000) => {

@@ -56,13 +56,6 @@ export function specsDir(dir: string = SPECS_DIR): string {
   return dir;
 }
 
-/**
- * Always true: the documents are required, and a suite that still says
- * `describe.runIf(specsAvailable)` runs and fails in `loadSpec` when they are missing.
- * @deprecated Call `loadSpec` (or `specsDir`) directly.
- */
-export const specsAvailable = true;
-
 const specCache = new Map<string, Spec>();
 
 /**
