@@ -10,14 +10,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
-import { PLUGPAY_BRIDGE, type BridgeError, type PlugpayBridge } from '../src/lib/shared/api.js';
+import { PLUGPAY_BRIDGE, type BridgeError, type PlugpayBridge, type RequestOrigin } from '../src/lib/shared/api.js';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import { createOcppGateway, type OcppGateway } from './chargers/gateway.js';
 import { createRedisRelay } from './chargers/redis-relay.js';
 import type { ChargerCommands } from './chargers/port.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createApi, createWebhookRoutes, sessionCookieName } from './http/app.js';
+import { createApi, createWebhookRoutes, defaultApiLimits, sessionCookieName } from './http/app.js';
+import { clientAddress, clientKey } from './http/client-address.js';
+import { StartGuard } from './http/start-guard.js';
 import { operatorAllowed } from './sessions/operator-access.js';
 import { OutboxWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './log.js';
@@ -221,9 +223,11 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
 
   // --- HTTP
   const app = new Hono();
+  const startGuard = new StartGuard(defaultApiLimits);
+  const deviceOf = (from: RequestOrigin) => clientKey(clientAddress(from.peer, from.forwardedFor ?? undefined, config.trustedProxies));
   app.route(
     '/api',
-    createApi({ charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready, trustedProxies: config.trustedProxies })
+    createApi({ startGuard, charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready, trustedProxies: config.trustedProxies })
   );
   app.route('/webhooks', createWebhookRoutes({ webhooks: intake, logger }));
   if (sandbox) app.route('/sandbox/vipps', sandbox.app);
@@ -264,9 +268,24 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   if (opts.bridge !== false) {
     const bridge: PlugpayBridge = {
       connector: (id) => charging.connectorView(id),
-      startSession: (body) => charging.startSession(body).catch(bridgeError),
+      // The landing page's form obeys the same per-device start rules as POST /api/sessions.
+      startSession: async (body, from) => {
+        const device = deviceOf(from);
+        const attempt = await startGuard.attempt(device);
+        if (!attempt.ok) return { status: 429, message: attempt.detail };
+        const held = await startGuard.hold(device);
+        if (!held.ok) return { status: 429, message: held.detail };
+        const started = await charging.startSession(body).catch(bridgeError);
+        if ('status' in started) await startGuard.release(device);
+        return started;
+      },
       session: (id, token) => charging.sessionView(id, token).catch(bridgeError),
-      stopSession: (id, token) => charging.stopSession(id, token).catch(bridgeError),
+      stopSession: async (id, token, from) => {
+        const stopped = await charging.stopSession(id, token).catch(bridgeError);
+        // A driver who gives a connector back may reserve another one.
+        if (!('status' in stopped)) await startGuard.release(deviceOf(from));
+        return stopped;
+      },
       operatorStations: async (token) =>
         operatorAllowed(token, config.operatorToken) ? charging.operatorStations() : { status: 403, message: 'An operator token is required.' },
       sessionCookieName

@@ -17,7 +17,8 @@ import type { ChargerAdmin } from '../sessions/charger-admin.js';
 import { operatorAllowed } from '../sessions/operator-access.js';
 import { clientAddress, clientKey } from './client-address.js';
 import { parseJson, problem } from './problem.js';
-import { rateLimit, take, tooManyRequests } from './rate-limit.js';
+import { rateLimit, tooManyRequests } from './rate-limit.js';
+import { StartGuard, type StartLimits } from './start-guard.js';
 import { sameOriginOnly } from './same-origin.js';
 
 export const sessionCookieName = (sessionId: string) => `pp_s_${sessionId}`;
@@ -35,21 +36,14 @@ export interface HttpDeps {
    */
   trustedProxies?: number;
   limits?: Partial<ApiLimits>;
+  /** The start rules, shared with the landing page's form action; built from `limits` when absent. */
+  startGuard?: StartGuard;
 }
 
 /** What one client (one IPv4 address, one IPv6 /64) may do. */
-export interface ApiLimits {
+export interface ApiLimits extends StartLimits {
   /** Requests per second across the whole API. */
   requestsPerSecond: number;
-  /** POST /sessions attempts per minute, good or bad. */
-  sessionStartsPerMinute: number;
-  /** Reservations one client may create within `approvalWindowSeconds`. */
-  reservationsPerWindow: number;
-  /**
-   * How long an unapproved reservation holds its connector: two minutes, after which the
-   * sessions service lets the next driver have the connector (ABANDON_AFTER_MS there).
-   */
-  approvalWindowSeconds: number;
 }
 
 export const defaultApiLimits: ApiLimits = {
@@ -80,10 +74,7 @@ export function createApi(deps: HttpDeps): Hono {
     const peer = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
     return clientKey(clientAddress(peer, c.req.header('x-forwarded-for'), trustedProxies));
   };
-  const sessionStarts = new RateLimiterMemory({ keyPrefix: 'session-starts', points: limits.sessionStartsPerMinute, duration: 60 });
-  // A script that reserved every connector and renewed the reservations locked every driver
-  // out; one client may hold a couple (a driver may change their mind once), not a station.
-  const reservations = new RateLimiterMemory({ keyPrefix: 'reservations', points: limits.reservationsPerWindow, duration: limits.approvalWindowSeconds });
+  const starts = deps.startGuard ?? new StartGuard(limits);
 
   api.onError((err, c) => serviceError(c, err, deps.logger));
   api.use('*', secureHeaders());
@@ -113,24 +104,17 @@ export function createApi(deps: HttpDeps): Hono {
   // --- sessions
   api.post('/sessions', async (c) => {
     const who = client(c);
-    const tooOften = await take(sessionStarts, who);
-    if (tooOften !== undefined) return tooManyRequests(c, tooOften, 'Too many attempts to start charging from this device. Wait a minute and try again.');
+    const attempt = await starts.attempt(who);
+    if (!attempt.ok) return tooManyRequests(c, attempt.retryAfterSeconds, attempt.detail);
     const body = await parseJson(c, startSessionBody);
     if (!body.ok) return body.response;
-    const held = await take(reservations, who);
-    if (held !== undefined) {
-      await reservations.reward(who); // the refused attempt holds nothing either: the count is of reservations
-      return tooManyRequests(
-        c,
-        held,
-        `This device already has ${limits.reservationsPerWindow} reservations waiting. Approve or cancel one in the Vipps or MobilePay app, or stop it, before reserving another connector.`
-      );
-    }
+    const held = await starts.hold(who);
+    if (!held.ok) return tooManyRequests(c, held.retryAfterSeconds, held.detail);
     try {
       const r = await deps.charging.startSession(body.data);
       return c.json(r, 201, { 'set-cookie': `${sessionCookieName(r.sessionId)}=${r.token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=172800` });
     } catch (err) {
-      await reservations.reward(who); // nothing is held: the attempt does not count
+      await starts.release(who); // nothing is held: the attempt does not count
       return serviceError(c, err, deps.logger);
     }
   });
@@ -150,7 +134,7 @@ export function createApi(deps: HttpDeps): Hono {
   api.post('/sessions/:id/stop', async (c) => {
     const res = await stopRoute(c);
     // A driver who gives a connector back may reserve another one.
-    if (res.status === 200 && ((await reservations.get(client(c)))?.consumedPoints ?? 0) > 0) await reservations.reward(client(c));
+    if (res.status === 200) await starts.release(client(c));
     return res;
   });
 

@@ -174,13 +174,22 @@ export const rooms = {
  */
 export const PLUGPAY_BRIDGE = Symbol.for('plugpay.bridge');
 
-export type BridgeError = { status: 400 | 403 | 404 | 409 | 502 | 503; message: string };
+export type BridgeError = { status: 400 | 403 | 404 | 409 | 429 | 502 | 503; message: string };
+
+/**
+ * Where a page's request came from, as the server saw it: the connection's peer and the
+ * X-Forwarded-For header. plugpay works out the device from it, by the same rules as for the API.
+ */
+export interface RequestOrigin {
+  peer: string | undefined;
+  forwardedFor: string | null;
+}
 
 export interface PlugpayBridge {
   connector(connectorId: string): Promise<ConnectorView | null>;
-  startSession(body: StartSessionBody): Promise<StartSessionResult | BridgeError>;
+  startSession(body: StartSessionBody, from: RequestOrigin): Promise<StartSessionResult | BridgeError>;
   session(sessionId: string, token: string): Promise<SessionView | BridgeError>;
-  stopSession(sessionId: string, token: string): Promise<SessionView | BridgeError>;
+  stopSession(sessionId: string, token: string, from: RequestOrigin): Promise<SessionView | BridgeError>;
   operatorStations(token: string | undefined): Promise<OperatorStationView[] | BridgeError>;
   /** Cookie name holding a session's capability token. */
   sessionCookieName(sessionId: string): string;

@@ -4,6 +4,7 @@ import { connectorIdSchema } from '$lib/shared/api';
 import { amountFromForm } from '$lib/amount';
 import { sessionCookieOptions } from '$lib/server/cookies';
 import { NOT_A_FORM, readForm } from '$lib/server/form';
+import { requestOrigin } from '$lib/server/request-origin';
 
 const NOT_FOUND = 'We could not find this connector. Check the code on the sticker, or try another connector.';
 
@@ -17,7 +18,8 @@ export const load: PageServerLoad = async ({ params, locals, setHeaders }) => {
 };
 
 export const actions: Actions = {
-  reserve: async ({ params, request, locals, cookies, url }) => {
+  reserve: async (event) => {
+    const { params, request, locals, cookies, url } = event;
     const form = await readForm(request);
     if (!form) return fail(400, { message: NOT_A_FORM, custom: '' });
     const custom = String(form.get('custom') ?? '');
@@ -34,7 +36,7 @@ export const actions: Actions = {
     const amount = amountFromForm({ preset, custom }, connector.reserve);
     if (!amount.ok) return fail(400, { message: amount.message, custom });
 
-    const started = await locals.plugpay.startSession({ connectorId: connector.id, amountOre: amount.amountOre });
+    const started = await locals.plugpay.startSession({ connectorId: connector.id, amountOre: amount.amountOre }, requestOrigin(event));
     if ('status' in started) return fail(started.status, { message: started.message, custom });
 
     cookies.set(locals.plugpay.sessionCookieName(started.sessionId), started.token, sessionCookieOptions(url));
