@@ -32,6 +32,8 @@ import { createRealtime } from './realtime/socket.js';
 import { ChargerAdmin } from './sessions/charger-admin.js';
 import { ChargingService, ServiceError } from './sessions/charging-service.js';
 import { systemClock, type Clock } from './sessions/ports.js';
+import { ReservationWatch } from './sessions/reservation-watch.js';
+import { SessionRepository } from './store/session-repository.js';
 import { openDb, type Db } from './store/db.js';
 import { migrate } from './store/migrations.js';
 import { SettingsRepository } from './store/settings-repository.js';
@@ -339,6 +341,19 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     });
     await fleet.start();
   }
+  // Every ten minutes: is any reservation held long past its session's start?
+  const reservationWatch = new ReservationWatch({
+    db,
+    sessions: new SessionRepository(),
+    clock,
+    logger: logger.child({ component: 'reservations' }),
+    alertAfterMs: config.reservationAlertHours * 36e5,
+    onAlert: () => metrics.alerts.inc({ kind: 'reservation-held' })
+  });
+  const watchReservations = () => void reservationWatch.check().catch((err) => logger.error({ err }, 'reservation watch failed'));
+  const reservationTimer = setInterval(watchReservations, 10 * 60_000);
+  reservationTimer.unref();
+  watchReservations();
   ready = true;
 
   let closed = false;
@@ -357,6 +372,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(reservationTimer);
       ready = false;
       await fleet?.stop().catch(() => undefined);
       await worker.stop();

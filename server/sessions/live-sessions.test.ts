@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { aTariff } from '../../tests/helpers/builders.js';
 import { backends, freshDb } from '../../tests/helpers/db.js';
-import { registerCharger } from '../chargers/registration.js';
+import { insertSession, seedOneCharger } from '../../tests/helpers/session-rows.js';
 import { silentLogger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { MeterSampleWriter } from '../store/meter-sample-writer.js';
 import { ChargerRepository } from '../store/charger-repository.js';
 import { SessionRepository, type SessionRecord } from '../store/session-repository.js';
-import { StationRepository } from '../store/station-repository.js';
 import { LiveSessions } from './live-sessions.js';
 
 const t0 = new Date('2030-01-02T03:04:05Z');
@@ -15,17 +13,8 @@ const at = (s: number) => new Date(t0.getTime() + s * 1000);
 
 async function aDbWithASession(backend: 'pglite' | 'postgres'): Promise<{ db: Db; session: SessionRecord }> {
   const db = await freshDb(backend);
-  const stations = new StationRepository();
-  await stations.upsertTariff(db, aTariff({ id: 'std' }));
-  await stations.upsertStation(db, { id: 'st1', name: 'S', address: 'A', city: 'Oslo', lat: 59.9, lng: 10.7, tariffId: 'std' });
-  await registerCharger(db, { id: 'CP1', password: 'a-long-charger-password', connectors: 1, stationId: 'st1' });
-  const repo = new SessionRepository();
-  const inserted = await repo.insert(db, {
-    id: 'abcdef123456', tokenHash: 'h', connectorId: 'CP1-1', chargerId: 'CP1', connectorNo: 1, state: 'awaiting_payment',
-    paymentReference: 'plugpay-abcdef123456', idTag: 'PPABCDEF123456', reservedOre: 35000, tariff: aTariff({ id: 'std' }),
-    energyWh: 0, powerW: 0, createdAt: t0
-  });
-  const session = await repo.update(db, { ...inserted, state: 'charging', transactionId: 7, meterStartWh: 0, startedAt: t0, authorizedOre: 35000 }, t0);
+  await seedOneCharger(db);
+  const session = await insertSession(db, 'abcdef123456', t0, { state: 'charging', transactionId: 7, meterStartWh: 0, startedAt: t0, authorizedOre: 35000 });
   return { db, session };
 }
 

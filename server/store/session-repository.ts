@@ -105,6 +105,20 @@ export class SessionRepository {
     return rows.map(fromRow);
   }
 
+  /**
+   * Sessions holding an authorized reservation (not yet captured and cancelled) that were created
+   * before `before`, oldest first: what the reservation watch alerts on.
+   */
+  async holdingReservationSince(db: Queryable, before: Date, limit = 100): Promise<SessionRecord[]> {
+    const { rows } = await db.query(
+      `select * from charging_sessions
+        where state in ('starting','charging','stopping','finalizing') and authorized_ore is not null and created_at < $1
+        order by created_at limit $2`,
+      [before, limit]
+    );
+    return rows.map(fromRow);
+  }
+
   async liveOnCharger(db: Queryable, chargerId: string): Promise<SessionRecord[]> {
     const { rows } = await db.query(
       `select * from charging_sessions where charger_id = $1 and state in ('starting','charging','stopping')`,
