@@ -1,8 +1,10 @@
 /**
  * Socket.IO: drivers' session pages, connector landing pages and the operator console.
  * Every payload is validated; a session room is joined only with the session's token.
- * Connection-state recovery is on, so a phone that drops for a moment misses nothing; the
- * client also re-joins and takes a fresh snapshot.
+ * A page that reconnects re-joins its rooms and takes a fresh snapshot, which is what makes its
+ * screen right. Socket.IO's connection-state recovery is off: it kept every broadcast of the
+ * last two minutes in memory to replay (at 2,000 live sessions, hundreds of MiB of meter and
+ * station updates nobody would ask for), and the snapshot makes the replay redundant.
  */
 import type { Server as HttpServer } from 'node:http';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -63,7 +65,6 @@ export function createRealtime(opts: RealtimeOptions): { io: Server<ClientToServ
     serveClient: false,
     // Other upgrade paths (/ocpp/<id>) belong to the charger gateway: leave them alone.
     destroyUpgrade: false,
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true },
     // Every event plugpay accepts is a few hundred bytes; the default is 1 MB.
     maxHttpBufferSize: 16 * 1024,
     ...(opts.adapter ? { adapter: opts.adapter } : {})

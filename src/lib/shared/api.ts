@@ -98,8 +98,8 @@ export interface SessionView {
   powerSeries: Array<{ t: string; w: number }>;
   /**
    * Set on live meter updates: `powerSeries` then holds only the newest point, for the page to
-   * append (mergeSessionUpdate). Sending the whole series with every sample made each update,
-   * and Socket.IO's two-minute recovery buffer of them, 60 points too large.
+   * append (mergeSessionUpdate). Sending the whole series with every sample made each update
+   * 60 points too large.
    */
   powerSeriesTail?: boolean;
   tariff: TariffView;
