@@ -121,7 +121,7 @@ export class OutboxWorker {
     const log = this.opts.logger.child({ jobId: job.id, kind: job.kind, sessionId: job.sessionId, key: job.idempotencyKey });
     try {
       await this.opts.runner.runJob(job);
-      await this.outbox.complete(this.opts.db, job.id);
+      await this.outbox.complete(this.opts.db, job);
       this.opts.onOutcome?.(job, 'done');
     } catch (err) {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -130,7 +130,7 @@ export class OutboxWorker {
       if (err instanceof RetryLater) {
         // The job chose its own pace (waiting for a charger, a stop to take effect): not a failure.
         log.debug({ attempts: job.attempts, retryInMs: err.retryAfterMs, why: message }, 'outbox job waits');
-        await this.outbox.retryLater(this.opts.db, job.id, new Date(now + err.retryAfterMs), message).catch(() => undefined);
+        await this.outbox.retryLater(this.opts.db, job, new Date(now + err.retryAfterMs), message).catch(() => undefined);
         this.opts.onOutcome?.(job, 'waiting');
         return;
       }
@@ -143,12 +143,12 @@ export class OutboxWorker {
         // keeps being retried, slowly.
         if (!job.deadAt) log.error({ err, attempts: job.attempts, alert: 'dead-letter' }, 'ALERT: outbox job keeps failing; dead-lettered, still retried every 15 minutes');
         else log.warn({ err, attempts: job.attempts }, 'dead-lettered outbox job failed again');
-        await this.outbox.deadLetter(this.opts.db, job.id, new Date(now + Math.max(DEAD_LETTER_RETRY_MS, paced ?? 0)), message).catch(() => undefined);
+        await this.outbox.deadLetter(this.opts.db, job, new Date(now + Math.max(DEAD_LETTER_RETRY_MS, paced ?? 0)), message).catch(() => undefined);
         this.opts.onOutcome?.(job, 'dead');
         return;
       }
       log.warn({ err, attempts: job.attempts, retryInMs: delay }, 'outbox job failed; will retry');
-      await this.outbox.retryLater(this.opts.db, job.id, new Date(now + delay), message).catch(() => undefined);
+      await this.outbox.retryLater(this.opts.db, job, new Date(now + delay), message).catch(() => undefined);
       this.opts.onOutcome?.(job, 'failed');
     }
   }

@@ -70,10 +70,10 @@ async function drain(sut: ChargingService) {
     if (!job) return;
     try {
       await sut.runJob(job);
-      await outbox.complete(db, job.id);
+      await outbox.complete(db, job);
     } catch (err) {
       const wait = (err as { retryAfterMs?: number }).retryAfterMs ?? 1000;
-      await outbox.retryLater(db, job.id, new Date(clockNow.getTime() + Math.max(1, wait)), String(err));
+      await outbox.retryLater(db, job, new Date(clockNow.getTime() + Math.max(1, wait)), String(err));
     }
   }
 }
@@ -240,7 +240,7 @@ describe('ChargingService', () => {
     let job = (await outbox.claim(db, clockNow))!;
     while (job.kind !== 'settle') {
       await sut.runJob(job);
-      await outbox.complete(db, job.id);
+      await outbox.complete(db, job);
       job = (await outbox.claim(db, clockNow))!;
     }
     await expect(sut.runJob(job)).rejects.toThrow(/outage/);

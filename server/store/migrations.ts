@@ -206,6 +206,14 @@ create index charging_sessions_live on charging_sessions(charger_id) where state
 alter table outbox add column dead_at timestamptz;
 create index outbox_dead on outbox(dead_at) where dead_at is not null and done_at is null;
 `
+  },
+  {
+    id: '006a-outbox-generation',
+    sql: `
+-- Bumped whenever a job is replaced or re-armed: a worker that claimed the older generation
+-- must not mark the newer one done (OutboxRepository.enqueue).
+alter table outbox add column generation int not null default 0;
+`
   }
 ];
 

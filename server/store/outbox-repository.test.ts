@@ -28,7 +28,7 @@ describe.each(backends())('OutboxRepository on %s', (backend) => {
     const first = await outbox.claim(db, now);
     expect(first?.kind).toBe('settle');
     expect(await outbox.claim(db, now)).toBeNull(); // the timer is not due yet
-    await outbox.complete(db, first!.id);
+    await outbox.complete(db, first!);
 
     now = new Date(now.getTime() + 61_000);
     expect((await outbox.claim(db, now))?.kind).toBe('start-timeout');
@@ -44,5 +44,25 @@ describe.each(backends())('OutboxRepository on %s', (backend) => {
     await outbox.enqueue(db, { kind: 'settle', sessionId: 's1', idempotencyKey: 'k-settle', runAt: new Date('2001-03-04T06:00:00Z') });
     expect(await outbox.recover(db, 'n1', ['settle'])).toBe(1);
     expect((await outbox.claim(db, now))?.kind).toBe('settle');
+  });
+
+  it('keeps a job replaced while a worker runs it: the older run neither completes nor reschedules it', async () => {
+    db = await freshDb(backend);
+    const now = new Date('2001-03-04T05:06:07Z');
+    const outbox = new OutboxRepository({ now: () => now });
+    await outbox.enqueue(db, { kind: 'offline-check', sessionId: 's1', idempotencyKey: 'k-offline', payload: { offlineAt: 'first' } });
+    const running = (await outbox.claim(db, now))!;
+
+    // The charger goes away again while the first check runs: a new check replaces it.
+    await outbox.enqueue(db, { kind: 'offline-check', sessionId: 's1', idempotencyKey: 'k-offline', payload: { offlineAt: 'second' }, runAt: now, replace: true });
+    await outbox.complete(db, running);
+    const again = await outbox.claim(db, now);
+    expect(again?.payload).toEqual({ offlineAt: 'second' });
+    expect(again!.generation).toBeGreaterThan(running.generation);
+
+    // A run that asks to wait does not move the newer generation's time either.
+    await outbox.enqueue(db, { kind: 'offline-check', sessionId: 's1', idempotencyKey: 'k-offline', payload: { offlineAt: 'third' }, runAt: now, replace: true });
+    await outbox.retryLater(db, again!, new Date(now.getTime() + 3_600_000), 'waiting');
+    expect((await outbox.claim(db, now))?.payload).toEqual({ offlineAt: 'third' });
   });
 });

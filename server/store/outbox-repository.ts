@@ -21,7 +21,12 @@ export interface OutboxJob {
   deadAt?: Date;
   lastError?: string;
   nextAttemptAt?: Date;
+  /** Which version of the job this is: replacing or re-arming it makes a new generation. */
+  generation: number;
 }
+
+/** A claimed job, as the worker reports its outcome: which job, and which generation of it. */
+export type ClaimedJob = Pick<OutboxJob, 'id' | 'generation'>;
 
 type Row = Record<string, any>;
 
@@ -34,7 +39,8 @@ const fromRow = (r: Row): OutboxJob => ({
   attempts: r.attempts,
   deadAt: r.dead_at ? new Date(r.dead_at) : undefined,
   lastError: r.last_error ?? undefined,
-  nextAttemptAt: r.next_attempt_at ? new Date(r.next_attempt_at) : undefined
+  nextAttemptAt: r.next_attempt_at ? new Date(r.next_attempt_at) : undefined,
+  generation: Number(r.generation ?? 0)
 });
 
 export class OutboxRepository {
@@ -50,11 +56,11 @@ export class OutboxRepository {
     job: { kind: string; sessionId?: string; idempotencyKey: string; payload?: Record<string, unknown>; runAt?: Date; rearm?: boolean; replace?: boolean }
   ): Promise<void> {
     // `replace`: the job with that key runs again from now on with this payload and time, pending
-    // or not (a repeated request: Stop pressed again, a charger gone again). A job leased by a
-    // worker right now keeps its lease; the worker's outcome then decides, and the next run sees
-    // the new payload.
+    // or not (a repeated request: Stop pressed again, a charger gone again). Either way the job
+    // becomes a new generation: a worker running the older one right now keeps its lease, but its
+    // outcome no longer marks the job done, so the newer request is never lost.
     const reset = `do update set payload = excluded.payload, next_attempt_at = excluded.next_attempt_at, attempts = 0,
-           done_at = null, failed_at = null, dead_at = null, last_error = null`;
+           done_at = null, failed_at = null, dead_at = null, last_error = null, generation = outbox.generation + 1`;
     const onConflict = job.replace
       ? reset
       : job.rearm
@@ -99,24 +105,49 @@ export class OutboxRepository {
     return rows.length;
   }
 
-  async complete(db: Queryable, id: number): Promise<void> {
-    await db.query(`update outbox set done_at = $2, locked_until = null, last_error = null where id = $1`, [id, this.clock.now()]);
+  // The outcomes below apply to the generation the worker claimed. When the job was replaced
+  // meanwhile, only the lease is released: the newer generation keeps its own time and state.
+
+  async complete(db: Queryable, job: ClaimedJob): Promise<void> {
+    await db.query(
+      `update outbox set locked_until = null, locked_by = null,
+              done_at = case when generation = $2 then $3 else done_at end,
+              last_error = case when generation = $2 then null else last_error end
+        where id = $1`,
+      [job.id, job.generation, this.clock.now()]
+    );
   }
 
-  async retryLater(db: Queryable, id: number, at: Date, error: string): Promise<void> {
-    await db.query(`update outbox set next_attempt_at = $2, locked_until = null, last_error = $3 where id = $1`, [id, at, error.slice(0, 2000)]);
+  async retryLater(db: Queryable, job: ClaimedJob, at: Date, error: string): Promise<void> {
+    await db.query(
+      `update outbox set locked_until = null, locked_by = null,
+              next_attempt_at = case when generation = $2 then $3 else next_attempt_at end,
+              last_error = case when generation = $2 then $4 else last_error end
+        where id = $1`,
+      [job.id, job.generation, at, error.slice(0, 2000)]
+    );
   }
 
   /** Gives up on a job after too many attempts; it stays visible to operators (failed_at). */
-  async fail(db: Queryable, id: number, error: string): Promise<void> {
-    await db.query(`update outbox set failed_at = $3, locked_until = null, last_error = $2 where id = $1`, [id, error.slice(0, 2000), this.clock.now()]);
+  async fail(db: Queryable, job: ClaimedJob, error: string): Promise<void> {
+    await db.query(
+      `update outbox set locked_until = null, locked_by = null,
+              failed_at = case when generation = $2 then $4 else failed_at end,
+              last_error = case when generation = $2 then $3 else last_error end
+        where id = $1`,
+      [job.id, job.generation, error.slice(0, 2000), this.clock.now()]
+    );
   }
 
   /** Marks a job dead-lettered (first time) and schedules its next slow retry. */
-  async deadLetter(db: Queryable, id: number, at: Date, error: string): Promise<void> {
+  async deadLetter(db: Queryable, job: ClaimedJob, at: Date, error: string): Promise<void> {
     await db.query(
-      `update outbox set dead_at = coalesce(dead_at, $4), next_attempt_at = $2, locked_until = null, last_error = $3 where id = $1`,
-      [id, at, error.slice(0, 2000), this.clock.now()]
+      `update outbox set locked_until = null, locked_by = null,
+              dead_at = case when generation = $2 then coalesce(dead_at, $5) else dead_at end,
+              next_attempt_at = case when generation = $2 then $3 else next_attempt_at end,
+              last_error = case when generation = $2 then $4 else last_error end
+        where id = $1`,
+      [job.id, job.generation, at, error.slice(0, 2000), this.clock.now()]
     );
   }
 

@@ -77,10 +77,10 @@ export class MemoryStores implements SessionStores {
       const existing = this.jobs.find((j) => j.idempotencyKey === job.idempotencyKey);
       const runAt = job.runAt ?? this.now();
       if (existing) {
-        if (job.replace || (job.rearm && existing.done)) Object.assign(existing, { payload: job.payload ?? {}, runAt, done: false, attempts: 0 });
+        if (job.replace || (job.rearm && existing.done)) Object.assign(existing, { payload: job.payload ?? {}, runAt, done: false, attempts: 0, generation: existing.generation + 1 });
         return;
       }
-      this.jobs.push({ id: this.nextJob++, kind: job.kind, sessionId: job.sessionId, idempotencyKey: job.idempotencyKey, payload: job.payload ?? {}, attempts: 0, runAt, done: false });
+      this.jobs.push({ id: this.nextJob++, kind: job.kind, sessionId: job.sessionId, idempotencyKey: job.idempotencyKey, payload: job.payload ?? {}, attempts: 0, runAt, done: false, generation: 0 });
     },
     depth: async () => ({ pending: this.jobs.filter((j) => !j.done).length, dead: 0 }),
     deadLetters: async () => []
