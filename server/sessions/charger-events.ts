@@ -25,6 +25,12 @@ export class ChargerEvents implements ChargerListener {
   async chargerOffline(e: ChargerOffline): Promise<void> {
     for (const s of await this.deps.stores.sessions.liveOnCharger(this.deps.db, e.chargerId)) {
       if (s.state === 'charging' || s.state === 'stopping') await this.core.scheduleOfflineCheck(s, e.at, 'departure');
+      // The charger may come back on another node, which then holds the session. Write this
+      // node's readings and let go, so no stale copy lingers here.
+      await this.deps.live.serial(s.id, async () => {
+        await this.deps.live.flush();
+        this.deps.live.evict(s.id);
+      });
     }
     await this.stationOf(e.chargerId);
   }

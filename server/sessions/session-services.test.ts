@@ -39,6 +39,19 @@ describe('session services on fakes', () => {
     expect(t.sut.live.size).toBe(1);
   });
 
+  it('hands a departed charger\'s sessions back to the store: written, and no longer held on this node', async () => {
+    // The charger may come back on another node; a copy left here would go stale (its series and
+    // power would still be shown by this node) and never be released.
+    const t = newTestService();
+    const s = await charging(t);
+    t.advance(600_000);
+    await t.sut.meterSampled({ chargerId: 'CP1', transactionId: 7, at: t.clock.now(), energyWh: 6000, powerW: 30_000 });
+    await t.sut.chargerOffline({ chargerId: 'CP1', at: t.clock.now() });
+    expect(t.sut.live.size).toBe(0);
+    expect(t.stores.rows.get(s.sessionId)).toMatchObject({ energyWh: 5000, state: 'charging' });
+    expect((await t.sut.sessionView(s.sessionId, s.token)).energyWh).toBe(5000);
+  });
+
   it('commits an auto-stop before anything acts on it, and keeps sending it until the charger stops', async () => {
     const t = newTestService();
     const s = await charging(t);

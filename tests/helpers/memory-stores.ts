@@ -16,6 +16,9 @@ import type { SessionState } from '../../server/domain/session.js';
 import { aChargingSettings, aTariff } from './builders.js';
 import { FakeChargers, FakePayments, TEST_SERVER_SECRET } from './fakes.js';
 
+/** The arrays LiveSessions.write sends, in its order (the rest are not modelled). */
+type MeterBatch = [string[], number[], number[], string[], ...unknown[]];
+
 const LIVE: SessionState[] = ['awaiting_payment', 'starting', 'charging', 'stopping'];
 const copy = <T>(v: T): T => structuredClone(v);
 
@@ -110,6 +113,16 @@ export class MemoryStores implements SessionStores {
     return c;
   }
 
+  /** The meter write-behind's batch (LiveSessions.write): ids, energy, power, reading time. */
+  writeMeters([ids, energy, power, at]: MeterBatch): void {
+    ids.forEach((id, i) => {
+      const row = this.rows.get(id);
+      const readAt = new Date(at[i]);
+      if (!row || !['charging', 'stopping'].includes(row.state) || (row.lastMeterAt && row.lastMeterAt > readAt)) return;
+      Object.assign(row, { energyWh: energy[i], powerW: power[i], lastMeterAt: readAt });
+    });
+  }
+
   /** Kinds of the jobs not yet done for a session, sorted. */
   pendingKinds(sessionId: string): string[] {
     return this.jobs.filter((j) => !j.done && j.sessionId === sessionId).map((j) => j.kind).sort();
@@ -125,8 +138,13 @@ export function newTestService() {
   const stores = new MemoryStores(() => clock.now());
   const payments = new FakePayments();
   const chargers = new FakeChargers();
-  // No SQL reaches this database: the meter write-behind is the only caller, and it is told nothing.
-  const db = { query: async () => ({ rows: [] }), transaction: async <T>(fn: (tx: unknown) => Promise<T>) => fn(db), close: async () => undefined } as unknown as Db;
+  // The meter write-behind is the only SQL that reaches this database; its batch is applied to
+  // the rows by the same rule (running sessions only, never backwards).
+  const query = async (sql: string, params: unknown[] = []) => {
+    if (/^\s*update charging_sessions s set energy_wh/.test(sql)) stores.writeMeters(params as MeterBatch);
+    return { rows: [] };
+  };
+  const db = { query, transaction: async <T>(fn: (tx: unknown) => Promise<T>) => fn(db), close: async () => undefined } as unknown as Db;
   let n = 0;
   const sut = new ChargingService({
     db,
