@@ -88,8 +88,8 @@ describe('planning the day’s charge', () => {
     expect(c.sessionIds).toEqual(['a', 'b']);
     expect(c.description).toBe('Charging Tue 1 Dec: 2 sessions, 42,7 kWh');
     expect(c.lines.map((l) => [l.id, l.name, l.totalOre, l.netOre, l.vatOre, l.quantity, l.unit])).toEqual([
-      ['a', 'Charging 08:00–09:00, Storgata', 10000, 8000, 2000, '20.000', 'KWH'],
-      ['b', 'Charging 16:30–17:00, Storgata', 12345, 9876, 2469, '22.737', 'KWH']
+      ['a', 'Storgata, 08:00–09:00: 20,0 kWh', 10000, 8000, 2000, '20.000', 'KWH'],
+      ['b', 'Storgata, 16:30–17:00: 22,7 kWh', 12345, 9876, 2469, '22.737', 'KWH']
     ]);
     expect(c.lines.reduce((s, l) => s + l.totalOre, 0)).toBe(c.amountOre);
     for (const l of c.lines) expect(l.netOre + l.vatOre).toBe(l.totalOre);

@@ -112,7 +112,7 @@ export function planDailyCharge(date: string, unbilled: FinishedSession[], timeZ
   const energyWh = due.reduce((sum, s) => sum + s.energyWh, 0);
   const lines: ReceiptLine[] = due.map((s) => ({
     id: s.id,
-    name: `Charging ${localTime(s.startedAt ?? s.stoppedAt, timeZone)}–${localTime(s.stoppedAt, timeZone)}, ${s.place}`.slice(0, 100),
+    name: `${s.place}, ${localTime(s.startedAt ?? s.stoppedAt, timeZone)}–${localTime(s.stoppedAt, timeZone)}: ${kwhText(s.energyWh)} kWh`.slice(0, 100),
     totalOre: s.costOre,
     vatRateBp: s.vatRateBp,
     ...splitVat(s.costOre, s.vatRateBp),
