@@ -14,6 +14,15 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().positive();
 const ore = z.coerce.number().int().positive();
+/** Whether `tz` is a time zone this Node knows (Intl throws RangeError otherwise). */
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 /** Shorter than 32 characters is too little to derive a 256-bit key from. */
 const SECRET_MIN_LENGTH = 32;
 
@@ -71,6 +80,19 @@ const schema = z
       .regex(/^\d+(,\d+)*$/, 'comma-separated øre amounts, e.g. 20000,35000,50000')
       .default('20000,35000,50000'),
     TERMS_URL: z.string().min(1).default('/terms'),
+    MEMBER_TIME_ZONE: z.string().refine(validTimeZone, 'an IANA time zone, e.g. Europe/Oslo').default('Europe/Oslo'),
+    MEMBER_DAILY_CHARGE_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour').default('01:00'),
+    MEMBER_CHARGE_DUE_DAYS: z.coerce.number().int().min(1).max(30).default(1),
+    MEMBER_CHARGE_RETRY_DAYS: z.coerce.number().int().min(0).max(14).default(2),
+    MEMBER_LIMIT_PRESETS_ORE: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'comma-separated øre amounts, e.g. 50000,150000,300000')
+      .default('50000,150000,300000'),
+    MEMBER_LIMIT_DEFAULT_ORE: z.coerce.number().int().min(100).max(2_000_000).default(150000),
+    MEMBER_PRODUCT_NAME: z.string().min(1).max(45).default('Charging with plugpay'),
+    MEMBER_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    MEMBER_SCHEDULER: bool.default(true),
+    VIPPS_LOGIN_AUTH_METHOD: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
     OPERATOR_TOKEN: z.string().min(8).optional(),
     PLUGPAY_SECRET: z.string().min(SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`).optional()
   })
@@ -141,6 +163,20 @@ export interface Config {
   reservationAlertHours: number;
   reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
   termsUrl: string;
+  /** Pay-as-you-go membership (Vipps Login + a daily Recurring agreement). */
+  members: {
+    timeZone: string;
+    /** HH:MM local: when the daily charge runs for the day before. */
+    dailyChargeTime: string;
+    chargeDueDays: number;
+    chargeRetryDays: number;
+    limitPresetsOre: number[];
+    limitDefaultOre: number;
+    productName: string;
+    tickSeconds: number;
+    scheduler: boolean;
+    loginAuthMethod: 'client_secret_basic' | 'client_secret_post';
+  };
   operatorToken?: string;
   /**
    * The server secret (PLUGPAY_SECRET, or in demo mode one generated into DATA_DIR). Keys are
@@ -178,6 +214,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (badPreset !== undefined) {
     throw new ConfigError([`RESERVE_PRESETS_ORE: ${badPreset} lies outside RESERVE_MIN_ORE..RESERVE_MAX_ORE`]);
   }
+  const memberPresets = c.MEMBER_LIMIT_PRESETS_ORE.split(',').map(Number);
+  const badMemberPreset = memberPresets.find((p) => p < 100 || p > 2_000_000);
+  if (badMemberPreset !== undefined) throw new ConfigError([`MEMBER_LIMIT_PRESETS_ORE: ${badMemberPreset} lies outside 100..2000000 (Recurring's suggestedMaxAmount)`]);
   return {
     port: c.PORT,
     host: c.HOST,
@@ -213,6 +252,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reservationAlertHours: c.RESERVATION_ALERT_HOURS,
     reserve: { defaultOre: c.RESERVE_DEFAULT_ORE, minOre: c.RESERVE_MIN_ORE, maxOre: c.RESERVE_MAX_ORE, presetsOre: presets },
     termsUrl: c.TERMS_URL,
+    members: {
+      timeZone: c.MEMBER_TIME_ZONE,
+      dailyChargeTime: c.MEMBER_DAILY_CHARGE_TIME,
+      chargeDueDays: c.MEMBER_CHARGE_DUE_DAYS,
+      chargeRetryDays: c.MEMBER_CHARGE_RETRY_DAYS,
+      limitPresetsOre: memberPresets,
+      limitDefaultOre: c.MEMBER_LIMIT_DEFAULT_ORE,
+      productName: c.MEMBER_PRODUCT_NAME,
+      tickSeconds: c.MEMBER_TICK_SECONDS,
+      scheduler: c.MEMBER_SCHEDULER,
+      loginAuthMethod: c.VIPPS_LOGIN_AUTH_METHOD
+    },
     operatorToken: c.OPERATOR_TOKEN,
     // Real Vipps always has PLUGPAY_SECRET (the schema requires it); only demo mode makes one up.
     secret: c.PLUGPAY_SECRET !== undefined ? Buffer.from(c.PLUGPAY_SECRET, 'utf8') : io.demoSecret(c.DATA_DIR)

@@ -38,6 +38,7 @@ import { openDb, type Db } from './store/db.js';
 import { migrate } from './store/migrations.js';
 import { SettingsRepository } from './store/settings-repository.js';
 import { createVippsSandbox } from './sim/vipps/sandbox.js';
+import { createMembership, type Membership } from './members/membership.js';
 import { createChargerFleet, loadFleetConfig, type SimChargerConfig } from './sim/charger/fleet.js';
 import { DEMO_CHARGER_PASSWORD, demoChargers, seedDemo, seedFleet, type DemoCharger } from './sim/demo.js';
 
@@ -69,6 +70,7 @@ export interface Plugpay {
   fleet?: Awaited<ReturnType<typeof createChargerFleet>>;
   realtime: ReturnType<typeof createRealtime>;
   metrics: Metrics;
+  membership: Membership;
   close(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   const sandbox = config.vipps.sandbox
     ? await createVippsSandbox({
         publicBaseUrl: `${publicUrl}/sandbox/vipps`,
+        apiBaseUrl: `${loopback}/sandbox/vipps`,
         // Kept in DATA_DIR even with DATABASE_URL: plugpay's records and the sandbox's must agree.
         stateFile: persistent ? join(config.dataDir, 'vipps-sandbox.json') : undefined,
         expiryMs: config.vipps.sandboxExpiryMinutes * 60_000,
@@ -221,6 +224,8 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   });
   charging.onWorkQueued(() => worker.wake());
   const intake = new VippsWebhookIntake({ onNotification: (n) => charging.onPaymentNotification(n), logger });
+  const vippsBaseUrl = sandbox ? `${loopback}/sandbox/vipps` : config.vipps.baseUrl;
+  const membership = createMembership({ config, db, clock, logger, vipps, payments, charging, publicUrl, vippsBaseUrl, webhookBaseUrl: sandbox ? loopback : publicUrl });
   let ready = false;
 
   // --- HTTP
@@ -231,7 +236,9 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     '/api',
     createApi({ startGuard, charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready, trustedProxies: config.trustedProxies })
   );
+  app.route('/api/member', membership.api);
   app.route('/webhooks', createWebhookRoutes({ webhooks: intake, logger }));
+  app.route('/webhooks/vipps-recurring', membership.webhooks);
   if (sandbox) app.route('/sandbox/vipps', sandbox.app);
   // Prometheus scrapes here; with OPERATOR_TOKEN set it must send it as a bearer token.
   app.get('/metrics', async (c) => {
@@ -314,6 +321,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   await worker.recover();
   await charging.reconcile().catch((err) => logger.error({ err }, 'start-up reconciliation failed; the worker will retry'));
   worker.start();
+  await membership.start();
 
   // --- demo fleet
   let fleet: Plugpay['fleet'];
@@ -369,6 +377,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     fleet,
     realtime,
     metrics,
+    membership,
     async close() {
       if (closed) return;
       closed = true;
@@ -376,6 +385,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       ready = false;
       await fleet?.stop().catch(() => undefined);
       await worker.stop();
+      await membership.close();
       await gateway.close();
       await charging.close(); // meter readings held in memory are written
       await realtime.close(); // closes the HTTP server too

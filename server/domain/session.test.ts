@@ -238,3 +238,49 @@ describe('helpers', () => {
     expect(['finalizing', 'completed', 'failed'].some((s) => isLive(s as Session['state']))).toBe(false);
   });
 });
+
+describe('a member’s session (no reservation)', () => {
+  const member = (over: Partial<Session> = {}) => aSession({ billing: 'membership', reservedOre: 0, ...over });
+  const memberCharging = (over: Partial<Session> = {}) => charging({ billing: 'membership', authorizedOre: 20000, ...over });
+  const table: Array<[string, Session, SessionEvent, Session['state'], string[], boolean]> = [
+    ['approved → start the charger', member(), { type: 'membership-approved', budgetOre: 20000 }, 'starting', ['remote-start', 'schedule-start-timeout'], true],
+    ['approved twice does nothing', member({ state: 'starting' }), { type: 'membership-approved', budgetOre: 20000 }, 'starting', [], false],
+    ['a payment event does nothing', member(), { type: 'payment-authorized', amountOre: 35000 }, 'awaiting_payment', [], false],
+    ['a reservation session ignores a membership approval', aSession(), { type: 'membership-approved', budgetOre: 20000 }, 'awaiting_payment', [], false],
+    ['charger refuses → failed, nothing to release', member({ state: 'starting' }), { type: 'start-rejected', why: 'rejected' }, 'failed', [], true],
+    ['transaction starts', member({ state: 'starting' }), { type: 'transaction-started', transactionId: 7, meterStartWh: 1000, at: t0, receivedAt: t0 }, 'charging', [], true],
+    ['driver stops', memberCharging(), { type: 'stop-requested', by: 'driver' }, 'stopping', ['remote-stop', 'schedule-stop-deadline'], true],
+    ['stop confirmed → completed at once, no settle', memberCharging({ state: 'stopping' }), { type: 'transaction-stopped', meterStopWh: 11000, at: at(600), receivedAt: at(600), reason: 'Remote' }, 'completed', [], true],
+    ['charger lost → completed from the last reading', memberCharging({ energyWh: 5000 }), { type: 'charger-lost', at: at(900) }, 'completed', [], true],
+    ['a settle event does nothing', memberCharging({ state: 'completed' }), { type: 'settled', capturedOre: 1, cancelledOre: 0 }, 'completed', [], false]
+  ];
+
+  it.each(table)('%s', (_name, from, event, state, commands, applied) => {
+    const r = transition(from, event, ctx);
+    expect(r.session.state).toBe(state);
+    expect(r.commands.map((c) => c.type)).toEqual(commands);
+    expect(r.applied).toBe(applied);
+  });
+
+  it('is auto-stopped before its cost passes the budget left of the day’s limit', () => {
+    // 5 kr/kWh (aTariff) at 11 kW: the budget of 20 kr lasts about 4 kWh.
+    let s = memberCharging({ tariff: aTariff({ pricePerKwhOre: 500, startFeeOre: 0, perMinuteOre: 0 }), authorizedOre: 2000 });
+    let stoppedAt = -1;
+    for (let i = 1; i <= 200 && stoppedAt < 0; i++) {
+      const r = transition(s, { type: 'meter', energyWh: 1000 + Math.round((11000 * i * 10) / 3600), powerW: 11000, at: at(i * 10), receivedAt: at(i * 10) }, ctx);
+      s = r.session;
+      if (r.commands.some((c) => c.type === 'remote-stop')) stoppedAt = i;
+    }
+    expect(s.state).toBe('stopping');
+    expect(s.stopReason).toBe('auto-stop');
+    const done = transition(s, { type: 'transaction-stopped', meterStopWh: 1000 + s.energyWh + 30, at: at(stoppedAt * 10 + 10), receivedAt: at(stoppedAt * 10 + 10), reason: 'Remote' }, ctx);
+    expect(done.session.state).toBe('completed');
+    expect(done.session.costOre).toBeLessThanOrEqual(2000);
+    expect(done.session.captureOre).toBe(done.session.costOre);
+  });
+
+  it('a failed start does not talk of a reservation', () => {
+    const r = transition(member({ state: 'starting' }), { type: 'start-rejected', why: 'rejected' }, ctx);
+    expect(r.session.failure).toBe('The charger refused to start. You have not been charged.');
+  });
+});

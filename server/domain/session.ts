@@ -7,6 +7,12 @@
  *         │                              │                                │ stop (driver, auto, charger)
  *         └─payment failed─▶ failed ◀─start refused / timed out           ▼
  *                                                               stopping ──stopped──▶ finalizing ──settled──▶ completed
+ *
+ * A member's session (billing `membership`, pay-as-you-go) takes the same spine with no
+ * reservation: `membership-approved` starts it with a budget (what is left of the agreement's
+ * daily limit), the auto-stop keeps its cost within that budget as it keeps a reservation's, and
+ * it ends `completed` at once, with nothing to capture or release: the day's sessions are charged
+ * together later (daily-charge.ts).
  */
 import { boundEnergy, clampInstant, deliveredEnergy, type Anomaly } from './charger-claims.js';
 import { costOf, shouldAutoStop, type Tariff, type Usage } from './tariff.js';
@@ -55,10 +61,14 @@ export interface Session {
   maxPowerW?: number;
   /** What the charger claimed and plugpay corrected (charger-claims.ts), for the operator. */
   anomalies?: Anomaly[];
+  /** How the session is paid: a reservation of its own (default), or a member's daily charge. */
+  billing?: 'reservation' | 'membership';
 }
 
 export type SessionEvent =
   | { type: 'payment-authorized'; amountOre: Ore }
+  /** A member may start: `budgetOre` is what is left of the day's limit (daily-charge.ts). */
+  | { type: 'membership-approved'; budgetOre: Ore }
   | { type: 'payment-failed'; status: 'rejected' | 'expired' | 'terminated' }
   /** The driver walked away from the approval and another driver wants the connector. */
   | { type: 'abandoned' }
@@ -185,6 +195,35 @@ function trackIdle(s: Session, energyWh: number, powerW: number | undefined, at:
 }
 
 export function transition(s: Session, e: SessionEvent, ctx: TransitionContext): Transition {
+  if (s.billing === 'membership') return memberTransition(s, e, ctx);
+  if (e.type === 'membership-approved') return unchanged(s);
+  return reservationTransition(s, e, ctx);
+}
+
+/**
+ * A member's session: no reservation to capture or release. It runs the reservation spine with
+ * its budget standing in for the authorization; finalizing completes it at once (the cost is
+ * billed with the day's charge), and a release has nothing to release.
+ */
+function memberTransition(s: Session, e: SessionEvent, ctx: TransitionContext): Transition {
+  if (e.type === 'payment-authorized' || e.type === 'payment-failed' || e.type === 'settled') return unchanged(s);
+  if (e.type === 'membership-approved') {
+    if (s.state !== 'awaiting_payment') return unchanged(s);
+    return {
+      session: { ...s, state: 'starting', authorizedOre: e.budgetOre },
+      commands: [{ type: 'remote-start' }, { type: 'schedule-start-timeout' }],
+      applied: true
+    };
+  }
+  const t = reservationTransition(s, e, ctx);
+  if (!t.applied) return t;
+  const commands = t.commands.filter((c) => c.type !== 'settle' && c.type !== 'release');
+  let session = t.session.state === 'finalizing' ? { ...t.session, state: 'completed' as const } : t.session;
+  if (session.failure) session = { ...session, failure: session.failure.replace('Your reservation has been released; you have', 'You have') };
+  return { session, commands, applied: true };
+}
+
+function reservationTransition(s: Session, e: Exclude<SessionEvent, { type: 'membership-approved' }>, ctx: TransitionContext): Transition {
   switch (e.type) {
     case 'payment-authorized':
       if (s.state === 'failed' && s.authorizedOre === undefined) {

@@ -28,11 +28,14 @@ export async function ensureWebhookRegistration(opts: {
   payments: VippsPayments;
   webhooks: WebhooksApi;
   url: string;
+  /** The events to register for (default: ePayment's). */
+  events?: string[];
   load: () => Promise<StoredRegistration | undefined>;
   save: (r: StoredRegistration) => Promise<void>;
 }): Promise<StoredRegistration> {
   const stored = await opts.load();
-  const r = await opts.payments.ensureWebhook(opts.url, EPAYMENT_EVENTS);
+  const events = opts.events ?? EPAYMENT_EVENTS;
+  const r = await opts.payments.ensureWebhook(opts.url, events);
   if (r.secret !== undefined) {
     const reg = { id: r.id, url: opts.url, secret: r.secret };
     await opts.save(reg);
@@ -41,7 +44,7 @@ export async function ensureWebhookRegistration(opts: {
   if (stored && stored.id === r.id && stored.url === opts.url) return stored;
   // Registered, but the secret is not ours to read any more: replace the registration.
   await opts.webhooks.delete(r.id);
-  const again = await opts.payments.ensureWebhook(opts.url, EPAYMENT_EVENTS);
+  const again = await opts.payments.ensureWebhook(opts.url, events);
   if (again.secret === undefined) throw new Error(`could not obtain a webhook secret for ${opts.url}`);
   const reg = { id: again.id, url: opts.url, secret: again.secret };
   await opts.save(reg);

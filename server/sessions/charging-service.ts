@@ -22,6 +22,7 @@ import { StationRepository } from '../store/station-repository.js';
 import { ChargerEvents } from './charger-events.js';
 import { DriverActions } from './driver-actions.js';
 import { LiveSessions } from './live-sessions.js';
+import { MemberSessions } from './member-sessions.js';
 import { PaymentEvents } from './payment-events.js';
 import { randomIds, systemClock } from './ports.js';
 import { SessionReadModels } from './read-models.js';
@@ -41,6 +42,7 @@ export class ChargingService implements ChargerListener, JobRunner {
   private readonly paymentEvents: PaymentEvents;
   private readonly chargerEvents: ChargerEvents;
   private readonly jobs: SessionJobs;
+  private readonly members: MemberSessions;
 
   /** SessionDeps, with the clock, ids and the store's repositories by default (tests pass fakes). */
   constructor(deps: Omit<SessionDeps, 'clock' | 'ids' | 'stores' | 'live'> & Partial<Pick<SessionDeps, 'clock' | 'ids' | 'stores'>>) {
@@ -64,6 +66,7 @@ export class ChargingService implements ChargerListener, JobRunner {
     this.driver = new DriverActions(this.deps, this.core, this.views, this.paymentEvents);
     this.chargerEvents = new ChargerEvents(this.deps, this.core);
     this.jobs = new SessionJobs(this.deps, this.core, this.views, this.paymentEvents);
+    this.members = new MemberSessions(this.deps, this.core, this.views);
   }
 
   /** Hooks for metrics and operator alerts (the composition root wires them). */
@@ -100,6 +103,10 @@ export class ChargingService implements ChargerListener, JobRunner {
   }
   stopSession(sessionId: string, token: string | undefined): Promise<SessionView> {
     return this.driver.stopSession(sessionId, token);
+  }
+  /** A member's session: no reservation, `budgetOre` left of the day's limit (member-sessions.ts). */
+  startMemberSession(input: { connectorId: string; memberId: string; budgetOre: number }): Promise<{ sessionId: string; token: string }> {
+    return this.members.start(input);
   }
   connectorView(connectorId: string): Promise<ConnectorView | null> {
     return this.views.connectorView(connectorId);

@@ -215,7 +215,8 @@ export class SessionJobs {
   async reconcile(): Promise<void> {
     const open = await this.deps.stores.sessions.inStates(this.deps.db, ['finalizing', 'failed', 'starting', 'charging', 'stopping']);
     for (const s of open) {
-      if (s.state === 'finalizing' || (s.state === 'failed' && s.authorizedOre !== undefined && s.captureOre === undefined)) {
+      // A member's session has no payment of its own: its budget is not an authorization to release.
+      if (s.billing !== 'membership' && (s.state === 'finalizing' || (s.state === 'failed' && s.authorizedOre !== undefined && s.captureOre === undefined))) {
         await this.core.settleJob(this.deps.db, s, s.state === 'finalizing' ? (s.captureOre ?? 0) : 0);
       }
       if (s.state === 'charging' || s.state === 'stopping') {

@@ -214,6 +214,56 @@ create index outbox_dead on outbox(dead_at) where dead_at is not null and done_a
 -- must not mark the newer one done (OutboxRepository.enqueue).
 alter table outbox add column generation int not null default 0;
 `
+  },
+  {
+    id: '007-members',
+    sql: `
+-- Pay-as-you-go members (Vipps Login + a Recurring agreement); found again by Login's sub.
+create table members (
+  id text primary key,
+  sub text not null unique,
+  name text,
+  phone_number text,
+  created_at timestamptz not null
+);
+-- A member's Recurring agreements (the newest is the one in force); ids are Vipps' agreementIds.
+create table member_agreements (
+  id text primary key,
+  member_id text not null references members(id),
+  status text not null check (status in ('pending','active','stopped','expired')),
+  suggested_max_ore int not null check (suggested_max_ore > 0),
+  max_ore int,
+  confirmation_url text,
+  created_at timestamptz not null,
+  updated_at timestamptz not null
+);
+create index member_agreements_member on member_agreements(member_id, created_at);
+-- One charge per member per local day: the unique key is what makes a rerun harmless.
+create table member_charges (
+  id text primary key,
+  member_id text not null references members(id),
+  agreement_id text not null references member_agreements(id),
+  charge_date text not null,
+  amount_ore int not null check (amount_ore >= 100),
+  description text not null,
+  due text not null,
+  status text not null check (status in ('planned','created','charged','failed','cancelled','settled')),
+  vipps_charge_id text,
+  failure_reason text,
+  receipt jsonb not null,
+  receipt_sent boolean not null default false,
+  debt_reference text,
+  created_at timestamptz not null,
+  updated_at timestamptz not null,
+  unique (member_id, charge_date)
+);
+create index member_charges_open on member_charges(status) where status in ('planned','created','failed');
+-- A session paid by a member's daily charge rather than a reservation of its own.
+alter table charging_sessions add column billing text not null default 'reservation' check (billing in ('reservation','membership'));
+alter table charging_sessions add column member_id text references members(id);
+alter table charging_sessions add column member_charge_id text references member_charges(id);
+create index charging_sessions_member on charging_sessions(member_id, stopped_at) where member_id is not null;
+`
   }
 ];
 

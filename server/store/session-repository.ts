@@ -11,6 +11,8 @@ export interface SessionRecord extends Session {
   paymentReference: string;
   idTag: string;
   cancelledOre?: number;
+  /** The member whose daily charge pays this session (billing 'membership'). */
+  memberId?: string;
   createdAt: Date;
   updatedAt: Date;
   version: number;
@@ -51,6 +53,8 @@ function fromRow(r: Row): SessionRecord {
     captureOre: num(r.captured_ore),
     cancelledOre: num(r.cancelled_ore),
     maxPowerW: num(r.max_power_w),
+    billing: r.billing ?? 'reservation',
+    memberId: r.member_id ?? undefined,
     anomalies: Array.isArray(r.anomalies) ? r.anomalies : typeof r.anomalies === 'string' ? JSON.parse(r.anomalies) : [],
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
@@ -63,9 +67,9 @@ export class SessionRepository {
   async insert(db: Queryable, s: Omit<SessionRecord, 'updatedAt' | 'version'>): Promise<SessionRecord> {
     const { rows } = await db.query(
       `insert into charging_sessions (id, token_hash, connector_id, charger_id, connector_no, state, payment_reference, id_tag,
-         reserved_ore, tariff, energy_wh, power_w, created_at, updated_at, max_power_w)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14) returning *`,
-      [s.id, s.tokenHash, s.connectorId, s.chargerId, s.connectorNo, s.state, s.paymentReference, s.idTag, s.reservedOre, JSON.stringify(s.tariff), s.energyWh, s.powerW, s.createdAt, s.maxPowerW ?? null]
+         reserved_ore, tariff, energy_wh, power_w, created_at, updated_at, max_power_w, billing, member_id)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13,$14,$15,$16) returning *`,
+      [s.id, s.tokenHash, s.connectorId, s.chargerId, s.connectorNo, s.state, s.paymentReference, s.idTag, s.reservedOre, JSON.stringify(s.tariff), s.energyWh, s.powerW, s.createdAt, s.maxPowerW ?? null, s.billing ?? 'reservation', s.memberId ?? null]
     );
     return fromRow(rows[0]);
   }

@@ -79,7 +79,7 @@ export function loadSpec(file: string): Spec {
       return '';
     }
   });
-  const ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateSchema: false });
+  const ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateSchema: false, code: { regExp: lenientRegExp } });
   const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
   (addFormats as unknown as (a: Ajv) => void)(ajv);
   // Formats the documents use that ajv-formats does not define: accept them rather than fail.
@@ -97,6 +97,20 @@ export function loadSpec(file: string): Spec {
   specCache.set(full, spec);
   return spec;
 }
+
+/**
+ * ajv compiles `pattern` with the `u` flag, which rejects a few patterns in the documents (REC
+ * `transactionId: ^\d{10+}$`); such a pattern is compiled without `u`, as a browser would read
+ * it, so it fails the data it cannot match instead of failing the whole compile.
+ */
+function lenientRegExp(pattern: string, flags: string): RegExp {
+  try {
+    return new RegExp(pattern, flags);
+  } catch {
+    return new RegExp(pattern, flags.replace('u', ''));
+  }
+}
+lenientRegExp.code = 'new RegExp';
 
 /** External documents the specs point at, and the local copy of each (see SOURCES.md). */
 const EXTERNAL_COPIES: [string, string][] = [['vipps-order-management-api/2.3.24/', 'order-management-2.3.24.yaml']];

@@ -13,6 +13,7 @@ import { EPaymentApi } from './epayment.js';
 import { VippsHttp, type FetchLike, type RetryOptions } from './http.js';
 import { OrderManagementApi } from './order-management.js';
 import { QrApi } from './qr.js';
+import { RecurringApi } from './recurring.js';
 import { AccessTokens } from './token.js';
 import { WebhooksApi } from './webhooks.js';
 
@@ -42,6 +43,7 @@ export class VippsClient {
   readonly webhooks: WebhooksApi;
   readonly qr: QrApi;
   readonly orderManagement: OrderManagementApi;
+  readonly recurring: RecurringApi;
   readonly logger: Logger | undefined;
 
   constructor(config: VippsClientConfig) {
@@ -69,6 +71,7 @@ export class VippsClient {
     this.webhooks = new WebhooksApi(http);
     this.qr = new QrApi(http);
     this.orderManagement = new OrderManagementApi(http);
+    this.recurring = new RecurringApi(http);
     this.logger = config.logger;
   }
 }

@@ -24,6 +24,8 @@ export interface SandboxContext {
   logger: Logger;
   /** hand an ePayment event to the webhook dispatcher */
   publishPaymentEvent: (payment: Payment, event: PaymentEvent) => void;
+  /** hand any other event (Recurring) to the webhook dispatcher, in order per `subject` */
+  publishEvent: (msn: string, type: string, subject: string, payload: Record<string, unknown>) => void;
   /** (re)arm the expiry timer of a CREATED payment */
   scheduleExpiry: (payment: Payment) => void;
 }

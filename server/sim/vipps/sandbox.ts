@@ -22,6 +22,10 @@ import { Faults, faultRoutes } from './faults.js';
 import { orderManagementRoutes } from './order-management.js';
 import { expireDue } from './payments.js';
 import { qrRoutes } from './qr.js';
+import { loginRoutes } from './login.js';
+import { recurringRoutes } from './recurring.js';
+import { recurringAppPageRoutes } from './recurring-app-page.js';
+import { advanceClock } from './recurring-state.js';
 import { StateStore, type SandboxState } from './state.js';
 import { WebhookDispatcher, webhookRoutes } from './webhooks.js';
 
@@ -56,12 +60,18 @@ export interface VippsSandboxOptions {
   webhookReorderHoldMs?: number;
   /** shown on the app page */
   merchantName?: string;
+  /** where servers (not browsers) reach the sandbox: the Login issuer and token endpoint; default publicBaseUrl */
+  apiBaseUrl?: string;
+  /** Login redirect URIs registered for the client (exact match); absent = any https or loopback URL */
+  loginRedirectUris?: string[];
 }
 
 export interface VippsSandbox {
   app: Hono;
   state: SandboxState;
   faults: Faults;
+  /** moves the Recurring day clock forward and processes the charges that came due */
+  advanceRecurringClock(ms: number): void;
   /** resolves when no webhook delivery is pending */
   flushWebhooks(): Promise<void>;
   /** stop timers and deliveries, release hanging calls, write the state file */
@@ -98,6 +108,7 @@ export function createVippsSandbox(opts: VippsSandboxOptions): VippsSandbox {
     merchantName: opts.merchantName ?? 'plugpay',
     logger,
     publishPaymentEvent: (p, e) => dispatcher.publishPaymentEvent(p, e),
+    publishEvent: (msn, type, subject, payload) => dispatcher.publish(msn, type, subject, payload),
     scheduleExpiry: (p) => {
       if (closed) return;
       // Timer on the wall clock so EXPIRED (and its webhook) fires even if nobody polls;
@@ -123,6 +134,9 @@ export function createVippsSandbox(opts: VippsSandboxOptions): VippsSandbox {
   app.route('/', qrRoutes(ctx));
   app.route('/', orderManagementRoutes(ctx));
   app.route('/', appPageRoutes(ctx));
+  app.route('/', recurringRoutes(ctx));
+  app.route('/', recurringAppPageRoutes(ctx));
+  app.route('/', loginRoutes(ctx, { apiBaseUrl: opts.apiBaseUrl ?? ctx.publicBaseUrl, redirectUris: opts.loginRedirectUris }));
   app.get('/', (c) => c.text(`Vipps MobilePay sandbox. MSN ${ctx.credentials.merchantSerialNumber}. Pending push payments: ${ctx.publicBaseUrl}/app\n`));
   app.onError((err, c) => {
     logger.error({ err, path: c.req.path }, 'sandbox route failed');
@@ -133,6 +147,7 @@ export function createVippsSandbox(opts: VippsSandboxOptions): VippsSandbox {
     app,
     state: store.data,
     faults,
+    advanceRecurringClock: (ms) => advanceClock(ctx, ms),
     flushWebhooks: () => dispatcher.flush(),
     async close() {
       if (closed) return;

@@ -4,6 +4,8 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import type { LoginState } from './login-state.js';
+import type { RecurringState } from './recurring-state.js';
 
 export type Currency = 'NOK' | 'DKK' | 'EUR';
 export interface Amount {
@@ -99,6 +101,10 @@ export interface SandboxState {
   qr: Record<string, MerchantRedirectQr>;
   /** Deliveries not yet done, in order: Vipps keeps retrying across its own restarts too. */
   pendingWebhooks: PendingWebhook[];
+  /** Login (OIDC): signing key, codes and tokens (login-state.ts); absent until first used. */
+  login?: LoginState;
+  /** Recurring v3: agreements, charges and the sandbox's own day clock (recurring-state.ts). */
+  recurring?: RecurringState;
 }
 
 export interface PendingWebhook {

@@ -78,10 +78,18 @@ export class WebhookDispatcher {
       ...(e.idempotencyKey ? { idempotencyKey: e.idempotencyKey } : {}),
       success: e.success,
     };
+    this.publish(p.msn, type, p.reference, payload);
+  }
+
+  /**
+   * Queue one event of `type` for every registration of `msn` that asked for it, in order per
+   * registration and `subject` (a payment's reference, an agreement's id).
+   */
+  publish(msn: string, type: string, subject: string, payload: Record<string, unknown>): void {
     for (const reg of Object.values(this.o.store.data.webhooks)) {
-      if (reg.msn !== p.msn || !reg.events.includes(type)) continue;
+      if (reg.msn !== msn || !reg.events.includes(type)) continue;
       const d: Delivery = { id: randomUUID(), registration: reg, payload };
-      const queue = `${reg.id}|${p.reference}`;
+      const queue = `${reg.id}|${subject}`;
       this.o.store.data.pendingWebhooks.push({ id: d.id, queue, registrationId: reg.id, payload });
       this.o.store.changed();
       this.enqueue(queue, d);

@@ -1,0 +1,90 @@
+/**
+ * Pay-as-you-go, the whole way over real HTTP against a whole plugpay and its sandbox: sign in
+ * with Vipps Login, accept a variable daily agreement, charge twice without reserving, move the
+ * clocks a day on, let the daily job run, and find ONE captured charge at the sandbox whose
+ * receipt lists both sessions. Then: a rerun charges nothing twice.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoChargers } from '../server/sim/demo.js';
+import { MemberAgent, movableClock, sandboxApis } from './helpers/member.js';
+import { eventually, startTestPlugpay, type TestPlugpay } from './helpers/plugpay.js';
+
+const DAY = 86_400_000;
+const clock = movableClock();
+let pp: TestPlugpay;
+
+beforeAll(async () => {
+  // The daily run at 00:00 local: any tick after the clock moved a day runs yesterday's charge.
+  pp = await startTestPlugpay({ MEMBER_SCHEDULER: 'false', MEMBER_DAILY_CHARGE_TIME: '00:00' }, { clock, pages: false, demoChargers: demoChargers.filter((c) => c.id === 'OSL-GRO-01') });
+}, 120_000);
+
+afterAll(async () => {
+  await pp?.stop();
+});
+
+describe('a member', () => {
+  it('signs up with Login, charges twice, and pays once the next day with a receipt of both sessions', async () => {
+    const m = new MemberAgent(pp);
+    expect((await m.json('/api/member/me')).status).toBe(401);
+    await m.signIn(0);
+    const me = await m.json('/api/member/me');
+    expect(me.body).toMatchObject({ member: { name: 'Kari Nordmann', phoneNumber: '4791234567' }, blocked: { reason: 'no-agreement' } });
+    await m.becomeMember(150000);
+    expect((await m.json('/api/member/me')).body.agreement).toMatchObject({ state: 'active', limitOre: 150000 });
+
+    // A fast charger, so each session costs a few kroner within seconds (a charge is at least 1 kr).
+    await pp.addCharger('MEM-A', { connectors: [{ maxPowerW: 350000 }], car: { maxPowerW: 350000, capacityKWh: 100, startSocPercent: 10 } });
+    const first = await m.chargeOnce('MEM-A-1', 400);
+    const second = await m.chargeOnce('MEM-A-1', 400);
+    const today = await m.json('/api/member/me');
+    expect(today.body.today.usedOre).toBeGreaterThan(0);
+    expect(today.body.charges).toEqual([]);
+
+    // Nothing was reserved for either session.
+    await expect(pp.sandboxPayment(`member-${first}`)).rejects.toThrow();
+
+    // The next day: the scheduler runs yesterday's charge.
+    clock.advance(DAY);
+    await pp.membership.scheduler.tick();
+    const planned = (await m.json('/api/member/me')).body.charges;
+    expect(planned).toHaveLength(1);
+    expect(planned[0].lines.map((l: { id: string }) => l.id).sort()).toEqual([first, second].sort());
+    expect(planned[0].amountOre).toBe(today.body.today.usedOre);
+
+    // At Vipps: one charge, DIRECT_CAPTURE, due tomorrow, with the receipt.
+    const vipps = sandboxApis(pp);
+    const row = await pp.db.query<{ agreement_id: string; vipps_charge_id: string; status: string }>('select agreement_id, vipps_charge_id, status from member_charges');
+    expect(row.rows).toHaveLength(1);
+    const { agreement_id: agreementId, vipps_charge_id: chargeId } = row.rows[0]!;
+    const before = await vipps.recurring.getCharge(agreementId, chargeId);
+    expect(before).toMatchObject({ status: 'DUE', amount: planned[0].amountOre });
+    const order = await vipps.orderManagement.getOrder('RECURRING', chargeId);
+    expect(order.receipt!.orderLines.map((l) => l.id).sort()).toEqual([first, second].sort());
+
+    // Vipps takes the money on the due date (the sandbox's day clock); plugpay learns it.
+    pp.sandbox!.advanceRecurringClock(2 * DAY);
+    await eventually(async () => {
+      await pp.membership.scheduler.tick();
+      return (await m.json('/api/member/me')).body.charges[0].state === 'charged';
+    }, 15_000, 'charge captured');
+    expect(await vipps.recurring.getCharge(agreementId, chargeId)).toMatchObject({ status: 'CHARGED', summary: { captured: planned[0].amountOre } });
+
+    // A rerun of the same day, and the operator's on-demand run, charge nothing twice.
+    await pp.membership.daily.run(planned[0].date);
+    const run = await m.json('/api/member/admin/daily-run', 'POST', { date: planned[0].date });
+    expect(run.status).toBe(200);
+    expect(run.body.planned).toEqual([]);
+    expect((await pp.db.query('select * from member_charges')).rows).toHaveLength(1);
+  }, 180_000);
+
+  it('is refused bad input and a forged cookie without changing anything', async () => {
+    const m = new MemberAgent(pp);
+    expect((await m.fetch('/api/member/me', { headers: { cookie: 'pp_member=abcdefabcdef.9999999999.forged' } })).status).toBe(401);
+    await m.signIn(1);
+    expect((await m.json('/api/member/agreement', 'POST', { limitOre: 50 })).status).toBe(400);
+    expect((await m.json('/api/member/agreement', 'POST', { limitOre: 'lots' })).status).toBe(400);
+    expect((await m.json('/api/member/sessions', 'POST', { connectorId: 'MEM-A-1' })).status).toBe(403);
+    expect((await m.fetch('/api/member/agreement', { method: 'POST', body: '{"limitOre":150000}', headers: { 'content-type': 'application/json', origin: 'https://evil.example' } })).status).toBe(403);
+    expect((await m.fetch('/api/member/login/callback?code=x&state=y')).status).toBe(400);
+  });
+});
