@@ -3,6 +3,7 @@
  * object and mount their own router beside the others in sandbox.ts.
  */
 import type { Logger } from 'pino';
+import type { Faults } from './faults.js';
 import type { StateStore, PaymentEvent, Payment } from './state.js';
 
 export interface SandboxCredentials {
@@ -26,4 +27,6 @@ export interface SandboxContext {
   publishPaymentEvent: (payment: Payment, event: PaymentEvent) => void;
   /** (re)arm the expiry timer of a CREATED payment */
   scheduleExpiry: (payment: Payment) => void;
+  /** sales-unit configuration faults (PUSH_MESSAGE not approved: 5080); absent = all allowed */
+  faults?: Pick<Faults, 'pushMessageRefused'>;
 }

@@ -21,6 +21,7 @@ import { epaymentRoutes } from './epayment.js';
 import { Faults, faultRoutes } from './faults.js';
 import { orderManagementRoutes } from './order-management.js';
 import { expireDue } from './payments.js';
+import { pushInboxRoutes } from './push-inbox.js';
 import { qrRoutes } from './qr.js';
 import { StateStore, type SandboxState } from './state.js';
 import { WebhookDispatcher, webhookRoutes } from './webhooks.js';
@@ -97,6 +98,7 @@ export function createVippsSandbox(opts: VippsSandboxOptions): VippsSandbox {
     expiryMs: opts.expiryMs ?? 10 * 60 * 1000,
     merchantName: opts.merchantName ?? 'plugpay',
     logger,
+    faults,
     publishPaymentEvent: (p, e) => dispatcher.publishPaymentEvent(p, e),
     scheduleExpiry: (p) => {
       if (closed) return;
@@ -123,6 +125,7 @@ export function createVippsSandbox(opts: VippsSandboxOptions): VippsSandbox {
   app.route('/', qrRoutes(ctx));
   app.route('/', orderManagementRoutes(ctx));
   app.route('/', appPageRoutes(ctx));
+  app.route('/', pushInboxRoutes(ctx));
   app.get('/', (c) => c.text(`Vipps MobilePay sandbox. MSN ${ctx.credentials.merchantSerialNumber}. Pending push payments: ${ctx.publicBaseUrl}/app\n`));
   app.onError((err, c) => {
     logger.error({ err, path: c.req.path }, 'sandbox route failed');
