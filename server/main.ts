@@ -18,6 +18,8 @@ import { createRedisRelay } from './chargers/redis-relay.js';
 import type { ChargerCommands } from './chargers/port.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApi, createWebhookRoutes, sessionCookieName } from './http/app.js';
+import { createPosApi } from './http/pos-api.js';
+import { createCounter, isCounterReference } from './pos/counter.js';
 import { operatorAllowed } from './sessions/operator-access.js';
 import { OutboxWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './log.js';
@@ -216,14 +218,24 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     }
   });
   charging.onWorkQueued(() => worker.wake());
-  const intake = new VippsWebhookIntake({ onNotification: (n) => charging.onPaymentNotification(n), logger });
+  const counter = createCounter({ db, vipps, clock, logger, merchantName: 'plugpay' });
+  // Counter sales have their own references (pos-…); everything else is a charging session.
+  const intake = new VippsWebhookIntake({ onNotification: (n) => (isCounterReference(n.reference) ? counter.sales.onPaymentNotification(n) : charging.onPaymentNotification(n)), logger });
   let ready = false;
 
   // --- HTTP
   const app = new Hono();
   app.route(
     '/api',
-    createApi({ charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready, trustedProxies: config.trustedProxies })
+    createApi({
+      charging,
+      chargerAdmin: new ChargerAdmin({ db, logger }),
+      logger,
+      operatorToken: config.operatorToken,
+      ready: () => ready,
+      trustedProxies: config.trustedProxies,
+      pos: createPosApi({ ...counter, logger, operatorToken: config.operatorToken, trustedProxies: config.trustedProxies })
+    })
   );
   app.route('/webhooks', createWebhookRoutes({ webhooks: intake, logger }));
   if (sandbox) app.route('/sandbox/vipps', sandbox.app);
@@ -293,6 +305,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   await worker.recover();
   await charging.reconcile().catch((err) => logger.error({ err }, 'start-up reconciliation failed; the worker will retry'));
   worker.start();
+  counter.sales.startPolling();
 
   // --- demo fleet
   let fleet: Plugpay['fleet'];
@@ -340,6 +353,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       closed = true;
       ready = false;
       await fleet?.stop().catch(() => undefined);
+      counter.sales.stopPolling();
       await worker.stop();
       await gateway.close();
       await charging.close(); // meter readings held in memory are written

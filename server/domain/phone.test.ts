@@ -11,7 +11,9 @@ describe('parsePhoneNumber', () => {
     ['+45 31-12-34-56', 'NO', '4531123456', 'DK'],
     ['040 123 4567', 'FI', '358401234567', 'FI'],
     ['+358 50 123 4567', 'NO', '358501234567', 'FI'],
-    ['(040) 1234567', 'FI', '358401234567', 'FI']
+    ['(040) 1234567', 'FI', '358401234567', 'FI'],
+    ['4791234567', 'NO', '4791234567', 'NO'], // an MSISDN without its plus
+    ['4520123456', 'NO', '4520123456', 'DK']
   ])('%s (counter in %s) → %s', (input, counter, msisdn, country) => {
     expect(parsePhoneNumber(input, counter)).toEqual({ ok: true, msisdn, country });
   });

@@ -23,7 +23,7 @@ const rules: Record<PhoneCountry, { test: (n: string) => boolean; hint: string }
 
 /**
  * Reads what a cashier typed: `+47 912 34 567`, `0047 91234567`, `91234567` (in the counter's
- * country), `+358 40 123 4567` or `040 123 4567` (in Finland). Spaces, dashes, dots and
+ * country), `+358 40 123 4567` or `040 123 4567` (in Finland), or an MSISDN without its plus. Spaces, dashes, dots and
  * brackets are ignored; letters are not.
  */
 export function parsePhoneNumber(input: string, defaultCountry: PhoneCountry = 'NO'): PhoneParse {
@@ -44,6 +44,11 @@ export function parsePhoneNumber(input: string, defaultCountry: PhoneCountry = '
   } else {
     country = defaultCountry;
     national = country === 'FI' && compact.startsWith('0') ? compact.slice(1) : compact;
+    // An MSISDN typed without its plus (4791234567) is not a national number anywhere here.
+    if (!rules[country].test(national)) {
+      const asMsisdn = parsePhoneNumber(`+${compact}`, defaultCountry);
+      if (asMsisdn.ok) return asMsisdn;
+    }
   }
   if (!rules[country].test(national)) return { ok: false, reason: rules[country].hint };
   return { ok: true, msisdn: `${countryCodes[country]}${national}`, country };

@@ -35,6 +35,8 @@ export interface HttpDeps {
    */
   trustedProxies?: number;
   limits?: Partial<ApiLimits>;
+  /** The counter's API (pos-api.ts), mounted at /api/pos behind the same middleware. */
+  pos?: Hono;
 }
 
 /** What one client (one IPv4 address, one IPv6 /64) may do. */
@@ -182,6 +184,8 @@ export function createApi(deps: HttpDeps): Hono {
     const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     return c.body(svg, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'no-cache' });
   });
+
+  if (deps.pos) api.route('/pos', deps.pos);
 
   api.post('/admin/chargers', async (c) => {
     if (!deps.operatorToken || !operatorAllowed(operatorToken(c), deps.operatorToken)) {
