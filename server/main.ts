@@ -234,7 +234,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       operatorToken: config.operatorToken,
       ready: () => ready,
       trustedProxies: config.trustedProxies,
-      pos: createPosApi({ ...counter, logger, operatorToken: config.operatorToken, trustedProxies: config.trustedProxies })
+      pos: createPosApi({ ...counter, charging, logger, operatorToken: config.operatorToken, trustedProxies: config.trustedProxies })
     })
   );
   app.route('/webhooks', createWebhookRoutes({ webhooks: intake, logger }));

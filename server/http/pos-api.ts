@@ -9,7 +9,9 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { IncomingMessage } from 'node:http';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { z } from 'zod';
-import { itemIdSchema, refundBody, saleIdSchema, scanBody, signInBody, tillIdSchema } from '../../src/lib/shared/pos.js';
+import { counterChargingBody, itemIdSchema, refundBody, saleIdSchema, scanBody, signInBody, tillIdSchema } from '../../src/lib/shared/pos.js';
+import { parsePhoneNumber } from '../domain/phone.js';
+import { ServiceError, type ChargingService } from '../sessions/charging-service.js';
 import type { Logger } from '../log.js';
 import type { CatalogueService } from '../pos/catalogue-service.js';
 import { SaleError, type SaleService } from '../pos/sale-service.js';
@@ -23,6 +25,8 @@ export const STAFF_COOKIE = 'pp_operator';
 export interface PosApiDeps {
   sales: SaleService;
   catalogue: CatalogueService;
+  /** Charging started at the counter (absent in tests of the sales alone). */
+  charging?: Pick<ChargingService, 'startCounterSession'>;
   logger: Logger;
   operatorToken: string | undefined;
   trustedProxies?: number;
@@ -44,7 +48,7 @@ export function createPosApi(deps: PosApiDeps): Hono {
     return auth?.startsWith('Bearer ') ? auth.slice(7) : getCookie(c, STAFF_COOKIE);
   };
   const fail = (c: Context, err: unknown) => {
-    if (err instanceof SaleError) return problem(c, err.status, err.status === 502 ? 'Payment provider unavailable' : 'Request refused', err.message);
+    if (err instanceof SaleError || err instanceof ServiceError) return problem(c, err.status, err.status === 502 ? 'Payment provider unavailable' : 'Request refused', err.message);
     deps.logger.error({ err, path: c.req.path }, 'counter request failed');
     return problem(c, 500, 'Internal error', 'Something went wrong on our side. Look at the sale again before trying anything twice.');
   };
@@ -144,6 +148,20 @@ export function createPosApi(deps: PosApiDeps): Hono {
       const q = c.req.query('day');
       if (q !== undefined && !dayQuery.safeParse(q).success) return problem(c, 400, 'Bad request', 'day must be YYYY-MM-DD.');
       return c.json(await deps.sales.day(q));
+    })
+  );
+
+  // --- charging at a connector for a customer at the counter: a reservation pushed to their phone
+  app.post(
+    '/charging',
+    guarded(async (c) => {
+      if (!deps.charging) return problem(c, 404, 'Not found', 'Charging from the counter is not available here.');
+      const body = await parseJson(c, counterChargingBody);
+      if (!body.ok) return body.response;
+      const phone = parsePhoneNumber(body.data.phone, body.data.country);
+      if (!phone.ok) return problem(c, 400, 'Bad request', phone.reason);
+      const started = await deps.charging.startCounterSession({ connectorId: body.data.connectorId, amountOre: body.data.amountOre, msisdn: phone.msisdn });
+      return c.json({ ...started, livePath: `/s/${started.sessionId}?t=${encodeURIComponent(started.token)}` }, 201);
     })
   );
 

@@ -3,11 +3,13 @@
  * and its Vipps MobilePay sandbox: sign in, "scan" the customer's personal QR as a keyboard-wedge
  * scanner types it, sell a coffee and a cable (15 % and 25 % VAT), the customer approves in the
  * sandbox app and the sale is captured with the right receipt; then the reject and expiry paths,
- * which capture nothing.
+ * which capture nothing; then a connector started from the counter for a customer's phone number,
+ * which captures only what was used and releases the rest.
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { demoChargers } from '../../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -32,10 +34,10 @@ async function addItem(name: string, priceOre: number, vatRateBp: number) {
 const saleState = () => cashier.locator('#sale').getAttribute('data-state');
 const waitForSale = (state: string) => eventually(async () => (await saleState()) === state, 20_000, `sale ${state}`);
 /** The reference of the request waiting in the customer's app (the newest one). */
-async function waitingRequest(): Promise<string> {
+async function waitingRequest(msisdn = PHONE): Promise<string> {
   return eventually(
     async () => {
-      await phone.goto(`${pp.url}/sandbox/vipps/app/phone/${PHONE}`);
+      await phone.goto(`${pp.url}/sandbox/vipps/app/phone/${msisdn}`);
       return phone.locator('.request[data-state="CREATED"]').first().getAttribute('data-reference', { timeout: 500 }).catch(() => null);
     },
     15_000,
@@ -45,7 +47,7 @@ async function waitingRequest(): Promise<string> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
-  pp = await startTestPlugpay({ OPERATOR_TOKEN: TOKEN, SIM_CHARGERS: 'false' });
+  pp = await startTestPlugpay({ OPERATOR_TOKEN: TOKEN }, { demoChargers: demoChargers.filter((c) => c.id === 'OSL-GRO-01') });
   await addItem('Coffee', 4500, 1500);
   await addItem('Type 2 cable', 189900, 2500);
   browser = await chromium.launch({
@@ -162,5 +164,64 @@ describe('a sale at the counter', () => {
     expect(await till.locator('[data-sales-rate="2500"]').textContent()).toContain('1\u00a0899,00');
     expect(await till.locator('[data-sales-rate="1500"]').textContent()).toContain('90,00');
     expect(await till.locator('[data-takings-gross]').getAttribute('data-takings-gross')).toBe('198900');
+  });
+});
+
+describe('charging started at the counter', () => {
+  const CUSTOMER = '4798765432';
+
+  it('pushes the reservation to the phone, the cashier follows it live and stops it, only what was used is captured', async () => {
+    await eventually(async () => (await pp.charging.connectorView('OSL-GRO-01-1'))?.available, 20_000, 'connector available');
+    await cashier.goto(`${pp.url}/pos?till=kiosk-1`);
+    await cashier.fill('#charging-connector', 'OSL-GRO-01-1');
+    await cashier.fill('#charging-amount', '350');
+    await cashier.fill('#charging-phone', '987 65 432');
+    await cashier.click('#charging-start');
+    const live = cashier.locator('#charging-session');
+    await live.waitFor();
+    expect(await live.getAttribute('data-state')).toBe('awaiting_payment');
+    const sessionId = (await live.getAttribute('data-session-id'))!;
+    const reference = `plugpay-${sessionId}`;
+
+    // The reservation reaches the customer's phone (PUSH_MESSAGE, customer present), not a browser.
+    expect(await waitingRequest(CUSTOMER)).toBe(reference);
+    const p = Object.values(pp.sandbox!.state.payments).find((x) => x.reference === reference)!;
+    expect(p).toMatchObject({ userFlow: 'PUSH_MESSAGE', customerInteraction: 'CUSTOMER_PRESENT', customer: { phoneNumber: CUSTOMER }, amount: { value: 35000 } });
+    await phone.click(`#approve-${reference}`);
+
+    await eventually(async () => (await live.getAttribute('data-state')) === 'charging', 30_000, 'charging');
+    await eventually(async () => Number(await cashier.locator('#charging-cost').getAttribute('data-ore')) > 0, 30_000, 'some energy');
+    await cashier.click('#charging-stop');
+    await eventually(async () => (await live.getAttribute('data-state')) === 'completed', 30_000, 'completed');
+    const receipt = cashier.locator('#charging-receipt');
+    await receipt.waitFor();
+    const captured = Number(await receipt.getAttribute('data-captured'));
+    const released = Number(await receipt.getAttribute('data-released'));
+    expect(captured).toBeGreaterThan(0);
+    expect(captured + released).toBe(35000);
+
+    const vipps = await pp.sandboxPayment(reference);
+    expect(vipps.aggregate.capturedAmount.value).toBe(captured);
+    expect(vipps.aggregate.cancelledAmount.value).toBe(35000 - captured);
+
+    // Its receipt appears in the customer's app with its VAT.
+    await eventually(
+      async () => {
+        await phone.goto(`${pp.url}/sandbox/vipps/app/phone/${CUSTOMER}`);
+        return (await phone.locator(`.request[data-reference="${reference}"] [data-vat-rate="2500"]`).count()) === 1;
+      },
+      20_000,
+      'the charging receipt in the app'
+    );
+  });
+
+  it('refuses a phone number outside NO/DK/FI and reserves nothing', async () => {
+    await cashier.goto(`${pp.url}/pos?till=kiosk-1`);
+    await cashier.fill('#charging-connector', 'OSL-GRO-01-1');
+    await cashier.fill('#charging-phone', '+46 70 123 45 67');
+    await cashier.click('#charging-start');
+    await cashier.locator('#charging-error').waitFor();
+    expect(await cashier.locator('#charging-error').textContent()).toMatch(/Only Norwegian/);
+    expect(await cashier.locator('#charging-session').count()).toBe(0);
   });
 });

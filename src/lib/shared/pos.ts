@@ -35,6 +35,22 @@ export const startSaleBody = z.strictObject({
 });
 export type StartSaleBody = z.input<typeof startSaleBody>;
 
+export const counterChargingBody = z.strictObject({
+  connectorId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'not a connector id'),
+  amountOre: z.number().int().min(1),
+  phone: z.string().max(40),
+  country: phoneCountrySchema.default('NO')
+});
+export type CounterChargingBody = z.input<typeof counterChargingBody>;
+
+export interface CounterChargingStarted {
+  sessionId: string;
+  /** The session's capability: the cashier follows and may stop it with this. */
+  token: string;
+  /** The live session page, for the cashier's screen. */
+  livePath: string;
+}
+
 export const refundBody = z.strictObject({ amountOre: z.number().int().min(1) });
 export const scanBody = z.strictObject({ content: personalQrSchema });
 export const signInBody = z.strictObject({ token: z.string().min(1).max(200) });
