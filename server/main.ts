@@ -20,6 +20,8 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApi, createWebhookRoutes, defaultApiLimits, sessionCookieName } from './http/app.js';
 import { clientAddress, clientKey } from './http/client-address.js';
 import { StartGuard } from './http/start-guard.js';
+import { createPosApi } from './http/pos-api.js';
+import { createCounter, isCounterReference } from './pos/counter.js';
 import { operatorAllowed } from './sessions/operator-access.js';
 import { OutboxWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './log.js';
@@ -223,7 +225,9 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     }
   });
   charging.onWorkQueued(() => worker.wake());
-  const intake = new VippsWebhookIntake({ onNotification: (n) => charging.onPaymentNotification(n), logger });
+  const counter = createCounter({ db, vipps, clock, logger, merchantName: 'plugpay' });
+  // Counter sales have their own references (pos-…); everything else is a charging session.
+  const intake = new VippsWebhookIntake({ onNotification: (n) => (isCounterReference(n.reference) ? counter.sales.onPaymentNotification(n) : charging.onPaymentNotification(n)), logger });
   const vippsBaseUrl = sandbox ? `${loopback}/sandbox/vipps` : config.vipps.baseUrl;
   const membership = createMembership({ config, db, clock, logger, vipps, payments, charging, publicUrl, vippsBaseUrl, webhookBaseUrl: sandbox ? loopback : publicUrl });
   let ready = false;
@@ -234,7 +238,16 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   const deviceOf = (from: RequestOrigin) => clientKey(clientAddress(from.peer, from.forwardedFor ?? undefined, config.trustedProxies));
   app.route(
     '/api',
-    createApi({ startGuard, charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready, trustedProxies: config.trustedProxies })
+    createApi({
+      startGuard,
+      charging,
+      chargerAdmin: new ChargerAdmin({ db, logger }),
+      logger,
+      operatorToken: config.operatorToken,
+      ready: () => ready,
+      trustedProxies: config.trustedProxies,
+      pos: createPosApi({ ...counter, charging, logger, operatorToken: config.operatorToken, trustedProxies: config.trustedProxies })
+    })
   );
   app.route('/api/member', membership.api);
   app.route('/webhooks', createWebhookRoutes({ webhooks: intake, logger }));
@@ -322,6 +335,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   await charging.reconcile().catch((err) => logger.error({ err }, 'start-up reconciliation failed; the worker will retry'));
   worker.start();
   await membership.start();
+  counter.sales.startPolling();
 
   // --- demo fleet
   let fleet: Plugpay['fleet'];
@@ -384,6 +398,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       clearInterval(reservationTimer);
       ready = false;
       await fleet?.stop().catch(() => undefined);
+      counter.sales.stopPolling();
       await worker.stop();
       await membership.close();
       await gateway.close();

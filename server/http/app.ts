@@ -38,6 +38,8 @@ export interface HttpDeps {
   limits?: Partial<ApiLimits>;
   /** The start rules, shared with the landing page's form action; built from `limits` when absent. */
   startGuard?: StartGuard;
+  /** The counter's API (pos-api.ts), mounted at /api/pos behind the same middleware. */
+  pos?: Hono;
 }
 
 /** What one client (one IPv4 address, one IPv6 /64) may do. */
@@ -166,6 +168,8 @@ export function createApi(deps: HttpDeps): Hono {
     const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     return c.body(svg, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'no-cache' });
   });
+
+  if (deps.pos) api.route('/pos', deps.pos);
 
   api.post('/admin/chargers', async (c) => {
     if (!deps.operatorToken || !operatorAllowed(operatorToken(c), deps.operatorToken)) {

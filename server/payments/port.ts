@@ -31,9 +31,21 @@ export interface ReserveRequest {
 export type { Receipt, ReceiptLine } from '../domain/receipt.js';
 import type { Receipt } from '../domain/receipt.js';
 
+/** A reservation pushed to a phone (a cashier starts charging for a customer at the counter). */
+export interface PushReserveRequest {
+  reference: string;
+  amountOre: Ore;
+  description: string;
+  /** MSISDN, country code first, digits only (e.g. 4791234567). */
+  msisdn: string;
+  idempotencyKey: string;
+}
+
 export interface PaymentPort {
   /** Creates a WEB_REDIRECT wallet payment; returns where to send the driver's browser. */
   reserve(req: ReserveRequest): Promise<{ redirectUrl: string }>;
+  /** Creates a PUSH_MESSAGE wallet payment: the customer approves it in the app on their phone. */
+  reservePushed(req: PushReserveRequest): Promise<void>;
   getReservation(reference: string): Promise<ReservationSnapshot>;
   capture(reference: string, amountOre: Ore, idempotencyKey: string): Promise<ReservationSnapshot>;
   /** Releases whatever is not captured (before authorization: terminates the payment). */

@@ -6,7 +6,7 @@
 
 import type { Ore } from '../domain/money.js';
 import { PaymentProviderError } from './errors.js';
-import type { PaymentNotification, PaymentPort, Receipt, ReservationSnapshot, ReservationStatus, ReserveRequest } from './port.js';
+import type { PaymentNotification, PaymentPort, PushReserveRequest, Receipt, ReservationSnapshot, ReservationStatus, ReserveRequest } from './port.js';
 import { fromAmount, toAmount } from './vipps/amount.js';
 import type { EPaymentApi } from './vipps/epayment.js';
 import { VippsError } from './vipps/errors.js';
@@ -56,6 +56,24 @@ export class VippsPayments implements PaymentPort {
       });
     }
     return { redirectUrl: res.redirectUrl };
+  }
+
+  async reservePushed(req: PushReserveRequest): Promise<void> {
+    await this.call('reservePushed', req.reference, () =>
+      this.vipps.epayment.create(
+        {
+          amount: toAmount(req.amountOre),
+          paymentMethod: { type: 'WALLET' },
+          customer: { phoneNumber: req.msisdn },
+          // At the counter, in front of the cashier (EPD customer-present payments; API-NOTES §12 C.2).
+          customerInteraction: 'CUSTOMER_PRESENT',
+          userFlow: 'PUSH_MESSAGE',
+          reference: req.reference,
+          paymentDescription: req.description
+        },
+        req.idempotencyKey
+      )
+    );
   }
 
   async getReservation(reference: string): Promise<ReservationSnapshot> {

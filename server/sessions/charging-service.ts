@@ -20,6 +20,7 @@ import { OutboxRepository } from '../store/outbox-repository.js';
 import { SessionRepository, type SessionRecord } from '../store/session-repository.js';
 import { StationRepository } from '../store/station-repository.js';
 import { ChargerEvents } from './charger-events.js';
+import { CounterSessions } from './counter-sessions.js';
 import { DriverActions } from './driver-actions.js';
 import { LiveSessions } from './live-sessions.js';
 import { MemberSessions } from './member-sessions.js';
@@ -39,6 +40,7 @@ export class ChargingService implements ChargerListener, JobRunner {
   private readonly core: SessionCore;
   private readonly views: SessionReadModels;
   private readonly driver: DriverActions;
+  private readonly counter: CounterSessions;
   private readonly paymentEvents: PaymentEvents;
   private readonly chargerEvents: ChargerEvents;
   private readonly jobs: SessionJobs;
@@ -64,6 +66,7 @@ export class ChargingService implements ChargerListener, JobRunner {
     this.core = new SessionCore(this.deps, this.views);
     this.paymentEvents = new PaymentEvents(this.deps, this.core);
     this.driver = new DriverActions(this.deps, this.core, this.views, this.paymentEvents);
+    this.counter = new CounterSessions(this.deps, this.core, this.driver);
     this.chargerEvents = new ChargerEvents(this.deps, this.core);
     this.jobs = new SessionJobs(this.deps, this.core, this.views, this.paymentEvents);
     this.members = new MemberSessions(this.deps, this.core, this.views);
@@ -95,6 +98,11 @@ export class ChargingService implements ChargerListener, JobRunner {
   }
 
   // ---- drivers
+  /** A reservation pushed to the customer's phone from the counter (counter-sessions.ts). */
+  startCounterSession(input: { connectorId: string; amountOre: number; msisdn: string }): Promise<{ sessionId: string; token: string }> {
+    return this.counter.start(input);
+  }
+
   startSession(input: { connectorId: string; amountOre: number }): Promise<StartSessionResult> {
     return this.driver.startSession(input);
   }

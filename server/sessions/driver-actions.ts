@@ -28,7 +28,35 @@ export class DriverActions {
   }
 
   async startSession(input: { connectorId: string; amountOre: number }): Promise<StartSessionResult> {
-    const { reserve, publicUrl } = this.deps.settings;
+    const { publicUrl } = this.deps.settings;
+    const { id, token, reference, c } = await this.openReservation(input);
+    const time = new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', hour: '2-digit', minute: '2-digit' }).format(this.deps.clock.now());
+    const description = `${c.station!.name}, connector ${c.connectorNo}, ${time}`.slice(0, 100);
+    try {
+      const { redirectUrl } = await this.deps.payments.reserve({
+        reference,
+        amountOre: input.amountOre,
+        description,
+        returnUrl: `${publicUrl}/s/${id}?t=${token}`,
+        idempotencyKey: `${reference}-create`
+      });
+      this.deps.logger.info({ sessionId: id, connectorId: c.id, amountOre: input.amountOre }, 'reservation created');
+      this.core.notifyConnector(c.id).catch(() => undefined);
+      return { sessionId: id, token, redirectUrl };
+    } catch (err) {
+      this.deps.logger.error({ err, sessionId: id }, 'could not create the reservation');
+      await this.core.apply(id, { type: 'payment-failed', status: 'terminated' }).catch(() => undefined);
+      throw new ServiceError(502, 'Vipps MobilePay could not be reached. Nothing was reserved; please try again.', { cause: err });
+    }
+  }
+
+  /**
+   * Opens a session awaiting payment on the connector (locked, so two cannot both reserve it),
+   * superseding a reservation someone walked away from. The caller then asks for the payment:
+   * a WEB_REDIRECT reservation here, a pushed one at the counter (counter-sessions.ts).
+   */
+  async openReservation(input: { connectorId: string; amountOre: number }) {
+    const { reserve } = this.deps.settings;
     if (!Number.isSafeInteger(input.amountOre) || input.amountOre < reserve.minOre || input.amountOre > reserve.maxOre) {
       throw new ServiceError(400, `The amount must be between ${reserve.minOre / 100} and ${reserve.maxOre / 100} kr.`);
     }
@@ -72,24 +100,7 @@ export class DriverActions {
       this.core.wakeWorker();
       await this.core.publish(superseded);
     }
-    const time = new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', hour: '2-digit', minute: '2-digit' }).format(this.deps.clock.now());
-    const description = `${c.station!.name}, connector ${c.connectorNo}, ${time}`.slice(0, 100);
-    try {
-      const { redirectUrl } = await this.deps.payments.reserve({
-        reference,
-        amountOre: input.amountOre,
-        description,
-        returnUrl: `${publicUrl}/s/${id}?t=${token}`,
-        idempotencyKey: `${reference}-create`
-      });
-      this.deps.logger.info({ sessionId: id, connectorId: c.id, amountOre: input.amountOre }, 'reservation created');
-      this.core.notifyConnector(c.id).catch(() => undefined);
-      return { sessionId: id, token, redirectUrl };
-    } catch (err) {
-      this.deps.logger.error({ err, sessionId: id }, 'could not create the reservation');
-      await this.core.apply(id, { type: 'payment-failed', status: 'terminated' }).catch(() => undefined);
-      throw new ServiceError(502, 'Vipps MobilePay could not be reached. Nothing was reserved; please try again.', { cause: err });
-    }
+    return { id, token, reference, c };
   }
 
   async stopSession(sessionId: string, token: string | undefined): Promise<SessionView> {

@@ -264,6 +264,59 @@ alter table charging_sessions add column member_id text references members(id);
 alter table charging_sessions add column member_charge_id text references member_charges(id);
 create index charging_sessions_member on charging_sessions(member_id, stopped_at) where member_id is not null;
 `
+  },
+  {
+    // In-store sales at a hub's counter (decision 016): the catalogue, sales with their receipt
+    // lines, refunds, and the last code a customer scanned at each till's counter scanner.
+    id: '008-pos',
+    sql: `
+create table pos_catalogue_items (
+  id text primary key,
+  name text not null check (length(name) between 1 and 80),
+  price_ore int not null check (price_ore >= 0),
+  vat_rate_bp int not null check (vat_rate_bp in (0, 1500, 2500)),
+  active boolean not null default true,
+  created_at timestamptz not null,
+  updated_at timestamptz not null
+);
+create table pos_sales (
+  id text primary key,
+  till_id text not null,
+  receipt_number int not null check (receipt_number >= 1),
+  reference text not null unique,
+  state text not null,
+  customer_kind text not null check (customer_kind in ('personal_qr', 'phone')),
+  customer_masked text,
+  description text not null,
+  lines jsonb not null,
+  total_ore int not null check (total_ore >= 100),
+  captured_ore int not null default 0 check (captured_ore >= 0 and captured_ore <= total_ore),
+  refunded_ore int not null default 0 check (refunded_ore >= 0 and refunded_ore <= captured_ore),
+  problem text,
+  -- The counter's calendar day (Europe/Oslo), as YYYY-MM-DD text: drivers turn a date column
+  -- into a local-midnight Date, which shifts a day in some time zones.
+  business_day text not null check (business_day ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
+  created_at timestamptz not null,
+  updated_at timestamptz not null
+);
+create unique index pos_sales_receipt_number on pos_sales(till_id, receipt_number);
+create index pos_sales_day on pos_sales(business_day, till_id);
+create index pos_sales_open on pos_sales(state) where state in ('created', 'waiting', 'paid');
+create table pos_refunds (
+  sale_id text not null references pos_sales(id),
+  seq int not null check (seq >= 1),
+  amount_ore int not null check (amount_ore >= 1),
+  by_rate jsonb not null,
+  business_day text not null,
+  created_at timestamptz not null,
+  primary key (sale_id, seq)
+);
+create table pos_till_scans (
+  till_id text primary key,
+  content text not null,
+  scanned_at timestamptz not null
+);
+`
   }
 ];
 

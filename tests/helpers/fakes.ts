@@ -24,6 +24,12 @@ export class FakePayments implements PaymentPort {
     return { redirectUrl: `https://app.example/${req.reference}` };
   }
 
+  async reservePushed(req: { reference: string; amountOre: number; idempotencyKey: string }) {
+    this.calls.push({ op: 'reservePushed', reference: req.reference, amountOre: req.amountOre, key: req.idempotencyKey });
+    this.maybeFail('reservePushed');
+    this.payments.set(req.reference, { reference: req.reference, status: 'pending', amountOre: req.amountOre, authorizedOre: 0, capturedOre: 0, cancelledOre: 0, refundedOre: 0 });
+  }
+
   authorize(reference: string) {
     const p = this.payments.get(reference)!;
     p.status = 'authorized';

@@ -8,6 +8,7 @@ import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { SandboxContext } from './context.js';
 import { appPageUrl, approve, expireDue, reject } from './payments.js';
+import { payerMsisdn } from './personal-qr.js';
 import type { Payment } from './state.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -58,16 +59,18 @@ export function appPageRoutes(ctx: SandboxContext): Hono {
   }
 
   // PUSH_MESSAGE payments have no link; the "phone" lists them here (optionally ?phone=47…).
+  // One test user's own app (personal QR and inbox) is at /app/phone/<msisdn> (push-inbox.ts).
   app.get('/app', (c) => {
     expireDue(ctx);
     const phone = c.req.query('phone');
     const pending = Object.values(ctx.store.data.payments).filter(
-      (p) => p.state === 'CREATED' && p.userFlow === 'PUSH_MESSAGE' && (!phone || p.customer?.phoneNumber === phone),
+      (p) => p.state === 'CREATED' && p.userFlow === 'PUSH_MESSAGE' && (!phone || payerMsisdn(p) === phone),
     );
     const items = pending
       .map((p) => `<li><a href="${esc(appPageUrl(ctx, p))}">${esc(p.paymentDescription ?? p.reference)}: ${esc(formatKroner(p.amount.value, p.amount.currency))}</a></li>`)
       .join('');
-    return html(c, page('Payment requests', `<h1>Payment requests</h1>${items ? `<ul>${items}</ul>` : '<p>No payment requests waiting.</p>'}`));
+    const own = phone && /^\d{10,15}$/.test(phone) ? `<p><a id="phone-app" href="${esc(`${ctx.publicBaseUrl}/app/phone/${phone}`)}">This phone's app: personal QR code and inbox</a></p>` : '';
+    return html(c, page('Payment requests', `<h1>Payment requests</h1>${items ? `<ul>${items}</ul>` : '<p>No payment requests waiting.</p>'}${own}`));
   });
 
   function render(p: Payment): string {

@@ -3,6 +3,7 @@
  * object and mount their own router beside the others in sandbox.ts.
  */
 import type { Logger } from 'pino';
+import type { Faults } from './faults.js';
 import type { StateStore, PaymentEvent, Payment } from './state.js';
 
 export interface SandboxCredentials {
@@ -28,4 +29,6 @@ export interface SandboxContext {
   publishEvent: (msn: string, type: string, subject: string, payload: Record<string, unknown>) => void;
   /** (re)arm the expiry timer of a CREATED payment */
   scheduleExpiry: (payment: Payment) => void;
+  /** sales-unit configuration faults (PUSH_MESSAGE not approved: 5080); absent = all allowed */
+  faults?: Pick<Faults, 'pushMessageRefused'>;
 }

@@ -19,6 +19,7 @@ import {
   refund,
   type Outcome,
 } from './payments.js';
+import { personalQrProblem } from './personal-qr.js';
 import { epaymentProblem, zodIssues } from './problems.js';
 import { receiptSchema } from './receipt.js';
 import type { Payment } from './state.js';
@@ -204,6 +205,10 @@ export function epaymentRoutes(ctx: SandboxContext): Hono {
       return { status: 400, code: '4090', detail: 'returnUrl must use https:// or a custom URL scheme.', field: 'returnUrl' };
     }
     if (req.userFlow === 'PUSH_MESSAGE' && !req.customer) return { status: 400, code: '4140', detail: 'customer is required when userFlow is PUSH_MESSAGE.', field: 'customer' };
+    // A sales unit must be approved for PUSH_MESSAGE (EPD customer-present payments; TK 5080).
+    if (req.userFlow === 'PUSH_MESSAGE' && ctx.faults?.pushMessageRefused()) {
+      return { status: 400, code: '5080', detail: 'userFlow PUSH_MESSAGE is not allowed for this sales unit.', field: 'userFlow' };
+    }
     if (req.customer) {
       // EP `Customer` is one of phoneNumber | personalQr | customerToken; more than one is an error.
       const keys = Object.keys(req.customer).filter((k) => req.customer![k] != null);
@@ -214,8 +219,9 @@ export function epaymentRoutes(ctx: SandboxContext): Hono {
       if (keys[0] === 'phoneNumber' && !(typeof v === 'string' && /^\d{10,15}$/.test(v))) {
         return { status: 400, code: '4070', detail: 'customer.phoneNumber must be an MSISDN (10–15 digits, country code first).', field: 'customer.phoneNumber' };
       }
-      if (keys[0] === 'personalQr' && !(typeof v === 'string' && v.length >= 5 && v.length <= 255)) {
-        return { status: 400, code: '4060', detail: 'customer.personalQr must be the complete QR content (5–255 characters).', field: 'customer.personalQr' };
+      if (keys[0] === 'personalQr') {
+        const why = typeof v === 'string' ? personalQrProblem(ctx, v) : 'customer.personalQr must be a string.';
+        if (why) return { status: 400, code: '4060', detail: why, field: 'customer.personalQr' };
       }
       if (keys[0] === 'customerToken' && !(typeof v === 'string' && v.length > 0)) {
         return { status: 400, code: '4050', detail: 'customer.customerToken is invalid.', field: 'customer.customerToken' };

@@ -26,6 +26,7 @@ export class Faults {
   private webhook: Record<WebhookFault, number> = { drop: 0, duplicate: 0, reorder: 0 };
   private nextId = 1;
   private hangs = new Set<() => void>();
+  private pushMessageBlocked = false;
 
   /** Fail the next `count` matching calls with `status` (e.g. 500, or 429 with Retry-After). */
   failNext(opts: { count?: number; status?: number; pathPrefix?: string; retryAfterSeconds?: number } = {}): HttpFault {
@@ -47,13 +48,26 @@ export class Faults {
     this.webhook[mode] += count;
   }
 
+  /**
+   * The sales unit loses (or regains) the right to send PUSH_MESSAGE payments: until undone,
+   * creating one answers 5080, as Vipps does for a sales unit without that approval (TK errors).
+   */
+  refusePushMessage(refuse = true): void {
+    this.pushMessageBlocked = refuse;
+  }
+
+  pushMessageRefused(): boolean {
+    return this.pushMessageBlocked;
+  }
+
   clear(): void {
     this.http = [];
     this.webhook = { drop: 0, duplicate: 0, reorder: 0 };
+    this.pushMessageBlocked = false;
   }
 
-  list(): { http: HttpFault[]; webhooks: Record<WebhookFault, number> } {
-    return { http: this.http.map((f) => ({ ...f })), webhooks: { ...this.webhook } };
+  list(): { http: HttpFault[]; webhooks: Record<WebhookFault, number>; pushMessageRefused: boolean } {
+    return { http: this.http.map((f) => ({ ...f })), webhooks: { ...this.webhook }, pushMessageRefused: this.pushMessageBlocked };
   }
 
   /** For the dispatcher: consume one pending webhook fault of `mode`, if any. */
@@ -111,6 +125,7 @@ const faultBody = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('hang'), count: z.number().int().min(1).optional(), pathPrefix: z.string().optional() }),
   z.object({ kind: z.literal('latency'), ms: z.number().int().min(0).max(120_000), count: z.number().int().min(1).optional(), pathPrefix: z.string().optional() }),
   z.object({ kind: z.literal('webhook'), mode: z.enum(['drop', 'duplicate', 'reorder']), count: z.number().int().min(1).optional() }),
+  z.object({ kind: z.literal('push-message'), refuse: z.boolean() }),
 ]);
 
 /** `GET/POST/DELETE /_sandbox/faults`: drive faults of a standalone sandbox over HTTP. */
@@ -134,6 +149,7 @@ export function faultRoutes(faults: Faults): Hono {
     }
     const f = parsed.data;
     if (f.kind === 'webhook') faults.webhooks(f.mode, f.count ?? 1);
+    else if (f.kind === 'push-message') faults.refusePushMessage(f.refuse);
     else if (f.kind === 'fail') faults.failNext(f);
     else if (f.kind === 'hang') faults.hangNext(f);
     else faults.addLatency(f);

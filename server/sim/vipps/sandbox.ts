@@ -21,6 +21,7 @@ import { epaymentRoutes } from './epayment.js';
 import { Faults, faultRoutes } from './faults.js';
 import { orderManagementRoutes } from './order-management.js';
 import { expireDue } from './payments.js';
+import { pushInboxRoutes } from './push-inbox.js';
 import { qrRoutes } from './qr.js';
 import { loginRoutes } from './login.js';
 import { recurringRoutes } from './recurring.js';
@@ -107,6 +108,7 @@ export function createVippsSandbox(opts: VippsSandboxOptions): VippsSandbox {
     expiryMs: opts.expiryMs ?? 10 * 60 * 1000,
     merchantName: opts.merchantName ?? 'plugpay',
     logger,
+    faults,
     publishPaymentEvent: (p, e) => dispatcher.publishPaymentEvent(p, e),
     publishEvent: (msn, type, subject, payload) => dispatcher.publish(msn, type, subject, payload),
     scheduleExpiry: (p) => {
@@ -137,6 +139,7 @@ export function createVippsSandbox(opts: VippsSandboxOptions): VippsSandbox {
   app.route('/', recurringRoutes(ctx));
   app.route('/', recurringAppPageRoutes(ctx));
   app.route('/', loginRoutes(ctx, { apiBaseUrl: opts.apiBaseUrl ?? ctx.publicBaseUrl, redirectUris: opts.loginRedirectUris }));
+  app.route('/', pushInboxRoutes(ctx));
   app.get('/', (c) => c.text(`Vipps MobilePay sandbox. MSN ${ctx.credentials.merchantSerialNumber}. Pending push payments: ${ctx.publicBaseUrl}/app\n`));
   app.onError((err, c) => {
     logger.error({ err, path: c.req.path }, 'sandbox route failed');
