@@ -19,6 +19,8 @@ import type { ChargerCommands } from './chargers/port.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApi, createWebhookRoutes, sessionCookieName } from './http/app.js';
 import { operatorAllowed } from './sessions/operator-access.js';
+import { createOperatorConsole } from './operators/console.js';
+import { OPERATOR_BRIDGE } from '../src/lib/shared/operator-api.js';
 import { OutboxWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, measuredFetch, type Metrics } from './metrics.js';
@@ -65,6 +67,8 @@ export interface Plugpay {
   fleet?: Awaited<ReturnType<typeof createChargerFleet>>;
   realtime: ReturnType<typeof createRealtime>;
   metrics: Metrics;
+  /** Demo mode's admin login (printed by the banner). */
+  demoLogin?: { username: string; password: string };
   close(): Promise<void>;
 }
 
@@ -164,6 +168,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     triggerMessage: (...a) => gateway.commands.triggerMessage(...a),
     changeAvailability: (...a) => gateway.commands.changeAvailability(...a),
     reset: (...a) => gateway.commands.reset(...a),
+    unlockConnector: (...a) => gateway.commands.unlockConnector(...a),
     isConnected: (...a) => gateway.commands.isConnected(...a)
   };
   charging = new ChargingService({
@@ -219,11 +224,18 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   const intake = new VippsWebhookIntake({ onNotification: (n) => charging.onPaymentNotification(n), logger });
   let ready = false;
 
+  const operators = await createOperatorConsole({
+    db, charging, chargers, clock, logger, secret: config.secret, operatorToken: config.operatorToken, map: config.map, demo: config.vipps.sandbox
+  });
+
   // --- HTTP
   const app = new Hono();
   app.route(
     '/api',
-    createApi({ charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready, trustedProxies: config.trustedProxies })
+    createApi({
+      charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready, trustedProxies: config.trustedProxies,
+      staff: operators.staff, operatorApi: operators.api
+    })
   );
   app.route('/webhooks', createWebhookRoutes({ webhooks: intake, logger }));
   if (sandbox) app.route('/sandbox/vipps', sandbox.app);
@@ -251,6 +263,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     charging,
     logger,
     operatorToken: config.operatorToken,
+    staffAllowed: operators.socketAllowed,
     trustedProxies: config.trustedProxies,
     adapter: redisClient ? createAdapter(redisClient) : undefined
   });
@@ -272,6 +285,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       sessionCookieName
     };
     (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE] = bridge;
+    (globalThis as Record<symbol, unknown>)[OPERATOR_BRIDGE] = operators.bridge;
   }
 
   // --- webhooks, reconciliation, worker
@@ -335,6 +349,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     fleet,
     realtime,
     metrics,
+    demoLogin: operators.demoLogin,
     async close() {
       if (closed) return;
       closed = true;
@@ -349,7 +364,10 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       await redisClient?.quit().catch(() => undefined);
       await db.close();
       if (pidFile) rmSync(pidFile, { force: true });
-      if (opts.bridge !== false) delete (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE];
+      if (opts.bridge !== false) {
+        delete (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE];
+        delete (globalThis as Record<symbol, unknown>)[OPERATOR_BRIDGE];
+      }
     }
   };
 }
