@@ -148,5 +148,5 @@ describe('the live map', () => {
     expect(record.aggregate.authorizedAmount.value).toBe(35000);
     await eventually(async () => (await pin.getAttribute('data-status')) !== 'charging', 20_000, 'the marker to leave charging');
     await page.close();
-  });
+  }, 180_000);
 });

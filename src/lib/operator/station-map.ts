@@ -35,7 +35,8 @@ export async function createStationMap(el: HTMLElement, settings: MapSettings, o
   (globalThis as { L?: typeof L }).L = L;
   await import('leaflet.markercluster');
 
-  const map = L.map(el, { preferCanvas: false, worldCopyJump: false, attributionControl: Boolean(settings.tileUrl) }).setView([62, 12], 4);
+  // Clustering needs the map's deepest zoom; without tiles nothing else would set it.
+  const map = L.map(el, { maxZoom: 18, worldCopyJump: false, attributionControl: Boolean(settings.tileUrl) }).setView([62, 12], 4);
   if (settings.tileUrl) {
     L.tileLayer(settings.tileUrl, { maxZoom: 19, attribution: settings.tileAttribution ?? '' }).addTo(map);
   }
@@ -50,6 +51,8 @@ export async function createStationMap(el: HTMLElement, settings: MapSettings, o
   const clusters = L.markerClusterGroup({
     showCoverageOnHover: false,
     maxClusterRadius: 40,
+    // Without the split animations a marker is where the map says at once (and tests see it).
+    animate: false,
     // A cluster wears its most urgent member's colour: a fault is never hidden under green.
     iconCreateFunction(cluster) {
       const statuses = cluster.getAllChildMarkers().map((m) => (m.options as { ppStatus?: StationStatus }).ppStatus ?? 'offline');
@@ -99,7 +102,7 @@ export async function createStationMap(el: HTMLElement, settings: MapSettings, o
       }
       if (!fitted && markers.size > 0) {
         fitted = true;
-        map.fitBounds(L.latLngBounds([...markers.values()].map((m) => [m.lat, m.lng] as [number, number])), { padding: [30, 30], maxZoom: 12 });
+        map.fitBounds(L.latLngBounds([...markers.values()].map((m) => [m.lat, m.lng] as [number, number])), { padding: [30, 30], maxZoom: 12, animate: false });
       }
     },
     reveal(stationId, done) {
