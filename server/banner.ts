@@ -8,6 +8,7 @@ export async function printBanner(p: Plugpay, out: (line: string) => void = (l) 
   out('');
   out(`plugpay is running on ${p.url}`);
   out(`operator console: ${p.url}/operator`);
+  if (p.demoLogin) out(`demo login: ${p.demoLogin.username} / ${p.demoLogin.password}`);
   for (const c of connectors) out(`connector ${c.id}${c.station ? ` (${[c.station.name, c.station.city].filter(Boolean).join(', ')})` : ''}: ${p.url}/c/${encodeURIComponent(c.id)}`);
   if (p.sandbox) out(`Vipps MobilePay sandbox: ${p.url}/sandbox/vipps (test credentials in the README)`);
   const first = connectors.find((c) => c.station);

@@ -94,6 +94,12 @@ const schema = z
     MEMBER_SCHEDULER: bool.default(true),
     VIPPS_LOGIN_AUTH_METHOD: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
     OPERATOR_TOKEN: z.string().min(8).optional(),
+    /** A tile server for the operators' map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; unset: outlines only. */
+    MAP_TILE_URL: z
+      .string()
+      .regex(/^https?:\/\/[^\s]*\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$/, 'an http(s) URL template with {z}, {x} and {y}')
+      .optional(),
+    MAP_TILE_ATTRIBUTION: z.string().max(300).optional(),
     PLUGPAY_SECRET: z.string().min(SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`).optional()
   })
   .superRefine((c, ctx) => {
@@ -178,6 +184,8 @@ export interface Config {
     loginAuthMethod: 'client_secret_basic' | 'client_secret_post';
   };
   operatorToken?: string;
+  /** The operators' map: an optional tile server (MAP_TILE_URL) and its attribution. */
+  map: { tileUrl?: string; tileAttribution?: string };
   /**
    * The server secret (PLUGPAY_SECRET, or in demo mode one generated into DATA_DIR). Keys are
    * derived from it for what must not be recoverable from a copy of the database: the sealed
@@ -265,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       loginAuthMethod: c.VIPPS_LOGIN_AUTH_METHOD
     },
     operatorToken: c.OPERATOR_TOKEN,
+    map: { tileUrl: c.MAP_TILE_URL, tileAttribution: c.MAP_TILE_ATTRIBUTION },
     // Real Vipps always has PLUGPAY_SECRET (the schema requires it); only demo mode makes one up.
     secret: c.PLUGPAY_SECRET !== undefined ? Buffer.from(c.PLUGPAY_SECRET, 'utf8') : io.demoSecret(c.DATA_DIR)
   };

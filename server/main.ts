@@ -23,6 +23,8 @@ import { StartGuard } from './http/start-guard.js';
 import { createPosApi } from './http/pos-api.js';
 import { createCounter, isCounterReference } from './pos/counter.js';
 import { operatorAllowed } from './sessions/operator-access.js';
+import { createOperatorConsole } from './operators/console.js';
+import { OPERATOR_BRIDGE } from '../src/lib/shared/operator-api.js';
 import { OutboxWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, measuredFetch, type Metrics } from './metrics.js';
@@ -73,6 +75,8 @@ export interface Plugpay {
   realtime: ReturnType<typeof createRealtime>;
   metrics: Metrics;
   membership: Membership;
+  /** Demo mode's admin login (printed by the banner). */
+  demoLogin?: { username: string; password: string };
   close(): Promise<void>;
 }
 
@@ -173,6 +177,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     triggerMessage: (...a) => gateway.commands.triggerMessage(...a),
     changeAvailability: (...a) => gateway.commands.changeAvailability(...a),
     reset: (...a) => gateway.commands.reset(...a),
+    unlockConnector: (...a) => gateway.commands.unlockConnector(...a),
     isConnected: (...a) => gateway.commands.isConnected(...a)
   };
   charging = new ChargingService({
@@ -232,6 +237,10 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   const membership = createMembership({ config, db, clock, logger, vipps, payments, charging, publicUrl, vippsBaseUrl, webhookBaseUrl: sandbox ? loopback : publicUrl });
   let ready = false;
 
+  const operators = await createOperatorConsole({
+    db, charging, chargers, clock, logger, secret: config.secret, operatorToken: config.operatorToken, map: config.map, demo: config.vipps.sandbox
+  });
+
   // --- HTTP
   const app = new Hono();
   const startGuard = new StartGuard(defaultApiLimits);
@@ -246,7 +255,9 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       operatorToken: config.operatorToken,
       ready: () => ready,
       trustedProxies: config.trustedProxies,
-      pos: createPosApi({ ...counter, charging, logger, operatorToken: config.operatorToken, trustedProxies: config.trustedProxies })
+      pos: createPosApi({ ...counter, charging, logger, operatorToken: config.operatorToken, trustedProxies: config.trustedProxies }),
+      staff: operators.staff,
+      operatorApi: operators.api
     })
   );
   app.route('/api/member', membership.api);
@@ -277,6 +288,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     charging,
     logger,
     operatorToken: config.operatorToken,
+    staffAllowed: operators.socketAllowed,
     trustedProxies: config.trustedProxies,
     adapter: redisClient ? createAdapter(redisClient) : undefined
   });
@@ -313,6 +325,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       sessionCookieName
     };
     (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE] = bridge;
+    (globalThis as Record<symbol, unknown>)[OPERATOR_BRIDGE] = operators.bridge;
   }
 
   // --- webhooks, reconciliation, worker
@@ -392,6 +405,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     realtime,
     metrics,
     membership,
+    demoLogin: operators.demoLogin,
     async close() {
       if (closed) return;
       closed = true;
@@ -409,7 +423,10 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       await redisClient?.quit().catch(() => undefined);
       await db.close();
       if (pidFile) rmSync(pidFile, { force: true });
-      if (opts.bridge !== false) delete (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE];
+      if (opts.bridge !== false) {
+        delete (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE];
+        delete (globalThis as Record<symbol, unknown>)[OPERATOR_BRIDGE];
+      }
     }
   };
 }

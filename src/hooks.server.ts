@@ -4,8 +4,10 @@
  * cannot work, so they answer 503 with a clear message instead of failing somewhere deeper.
  */
 import type { Handle } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
 import { building } from '$app/environment';
 import { PLUGPAY_BRIDGE, type PlugpayBridge } from '$lib/shared/api';
+import { staffHandle } from '$lib/server/staff-handle';
 
 /** Routes that render without plugpay's services (plain content). */
 const STATIC_ROUTES = new Set(['/', '/terms']);
@@ -14,7 +16,7 @@ function bridge(): PlugpayBridge | undefined {
   return (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE] as PlugpayBridge | undefined;
 }
 
-export const handle: Handle = async ({ event, resolve }) => {
+const services: Handle = async ({ event, resolve }) => {
   const plugpay = bridge();
   if (plugpay) {
     event.locals.plugpay = plugpay;
@@ -30,3 +32,6 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
   return resolve(event);
 };
+
+/** plugpay's services first, then who is signed in (staff pages and their CSRF tokens). */
+export const handle = sequence(services, staffHandle);

@@ -8,6 +8,8 @@ import { SettingsRepository } from '../server/store/settings-repository.js';
 import { silentLogger } from '../server/log.js';
 import { sealedRegistrationStore, type StoredRegistration } from '../server/payments/webhook-setup.js';
 import { demoChargers } from '../server/sim/demo.js';
+import { StaffAccounts } from '../server/operators/staff-accounts.js';
+import { systemClock } from '../server/sessions/ports.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from './helpers/plugpay.js';
 
 let pp: TestPlugpay;
@@ -149,12 +151,27 @@ describe('the API', () => {
 });
 
 describe('operators', () => {
+  /** The demo admin's session cookie: the operator routes need a signed-in member of staff. */
+  let staffCookie = '';
+  beforeAll(async () => {
+    const r = await new StaffAccounts({ db: pp.db, clock: systemClock, logger: silentLogger }).signIn({ ...pp.demoLogin!, client: 'api-test' });
+    if (!r.ok) throw new Error(`the demo admin could not sign in: ${r.reason}`);
+    staffCookie = `pp_staff=${r.token}`;
+  });
+  const asStaff = (path: string) => api(path, { headers: { cookie: staffCookie } });
+
+  it('keeps the operator routes closed to anyone not signed in', async () => {
+    expect((await api('/api/operator/dead-letters')).status).toBe(403);
+    expect((await api('/api/operator/stations')).status).toBe(403);
+    expect((await api('/api/operator/connectors/OSL-GRO-01-1/qr.svg')).status).toBe(403);
+  });
+
   it('lists dead-lettered jobs for the operator', async () => {
     await pp.db.query(
       `insert into outbox (kind, session_id, idempotency_key, payload, attempts, next_attempt_at, dead_at, last_error)
        values ('receipt', 'deadbeef0001', 'plugpay-deadbeef0001-receipt', '{}', 25, now() + interval '15 minutes', now(), 'VippsError: 500')`
     );
-    const res = await api('/api/operator/dead-letters');
+    const res = await asStaff('/api/operator/dead-letters');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual([expect.objectContaining({ kind: 'receipt', sessionId: 'deadbeef0001', attempts: 25, lastError: 'VippsError: 500' })]);
     await pp.db.query(`delete from outbox where idempotency_key = 'plugpay-deadbeef0001-receipt'`);
@@ -173,7 +190,7 @@ describe('operators', () => {
 
 
   it('gets a printable QR sticker that encodes the connector\'s landing page', async () => {
-    const res = await api('/api/operator/connectors/OSL-GRO-01-1/qr.svg');
+    const res = await asStaff('/api/operator/connectors/OSL-GRO-01-1/qr.svg');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/svg+xml');
     const svg = await res.text();
@@ -182,7 +199,7 @@ describe('operators', () => {
     const QRCode = (await import('qrcode')).default;
     expect(svg).toBe(await QRCode.toString(`${pp.url}/c/OSL-GRO-01-1`, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
     expect(svg).not.toBe(await QRCode.toString(`${pp.url}/c/OSL-GRO-01-2`, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
-    await expectProblem(await api('/api/operator/connectors/NOPE-1/qr.svg'), 404);
+    await expectProblem(await asStaff('/api/operator/connectors/NOPE-1/qr.svg'), 404);
   });
 });
 

@@ -42,7 +42,7 @@ describe('form actions', () => {
   // The stop page renders only for the session's owner, so its action is posted with the cookie.
   const actions: { name: string; path: () => string; cookie?: () => string }[] = [
     { name: 'reserve', path: () => '/c/OSL-GRO-01-1?/reserve' },
-    { name: 'login', path: () => '/operator?/login' },
+    { name: 'sign-in', path: () => '/operator/login' },
     { name: 'stop', path: () => `/s/${session.id}?/stop`, cookie: () => session.cookie }
   ];
   const sessionState = async () => (await pp.db.query<{ state: string }>('select state from charging_sessions where id = $1', [session.id])).rows[0].state;
@@ -70,20 +70,32 @@ describe('form actions', () => {
 });
 
 describe('the operator console', () => {
-  it('does not sign in with a token in the URL', async () => {
+  it('does not open, nor sign in, with the operator token in the URL', async () => {
     const res = await fetch(`${pp.url}/operator?token=${OPERATOR_TOKEN}`, { redirect: 'manual' });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('set-cookie') ?? '').not.toMatch(/pp_operator=/);
-    const html = await res.text();
-    expect(html).toMatch(/operator-token/); // the sign-in form
-    expect(html).not.toContain('oslo-gronland');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/operator/login?next=%2Foperator');
+    expect(res.headers.get('set-cookie') ?? '').not.toMatch(/pp_staff=/);
+    expect(await res.text()).not.toContain('oslo-gronland');
   });
 
-  it('signs in through the login form and then reads the token from its cookie', async () => {
-    const login = await submit('/operator?/login', `token=${OPERATOR_TOKEN}`, 'application/x-www-form-urlencoded');
+  it('signs in through the sign-in form with its CSRF token, then opens the console with the session cookie', async () => {
+    const form = await fetch(`${pp.url}/operator/login`);
+    const binding = (form.headers.get('set-cookie') ?? '').split(';')[0];
+    expect(binding).toMatch(/^pp_staff_signin=/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    expect(csrf).toBeTruthy();
+    const body = new URLSearchParams({ username: pp.demoLogin!.username, password: pp.demoLogin!.password, csrf: csrf! }).toString();
+
+    const forged = await submit('/operator/login', new URLSearchParams({ username: pp.demoLogin!.username, password: pp.demoLogin!.password }).toString(), 'application/x-www-form-urlencoded', binding);
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('set-cookie') ?? '').not.toMatch(/pp_staff=/);
+
+    const login = await submit('/operator/login', body, 'application/x-www-form-urlencoded', binding);
     expect(login.status).toBe(303);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
-    expect(cookie).toBe(`pp_operator=${OPERATOR_TOKEN}`);
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/pp_staff=[^;]+;.*HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Lax/i);
+    const cookie = /pp_staff=[^;]+/.exec(setCookie)![0];
     const page = await fetch(`${pp.url}/operator`, { headers: { cookie } });
     expect(await page.text()).toContain('oslo-gronland');
   });

@@ -320,6 +320,12 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
       const conf = await send(chargerId, 'Reset', { type: kind });
       return mapped(chargerId, 'Reset', accepted, conf);
     },
+    async unlockConnector(chargerId, connectorNo) {
+      checkChargerId(chargerId);
+      checkInt('connectorNo', connectorNo, 1); // §5.18: connectorId > 0
+      const conf = await send(chargerId, 'UnlockConnector', { connectorId: connectorNo });
+      return mapped(chargerId, 'UnlockConnector', { Unlocked: 'unlocked', UnlockFailed: 'unlock-failed', NotSupported: 'not-supported' } as const, conf);
+    },
     async isConnected(chargerId) {
       if (clients.has(chargerId)) return true;
       const charger = await repo.find(chargerId);

@@ -98,6 +98,8 @@ export interface ChargerCommands {
   triggerMessage(chargerId: string, message: 'BootNotification' | 'Heartbeat' | 'MeterValues' | 'StatusNotification', connectorNo?: number): Promise<'accepted' | 'rejected' | 'not-implemented'>;
   changeAvailability(chargerId: string, connectorNo: number, available: boolean): Promise<'accepted' | 'rejected' | 'scheduled'>;
   reset(chargerId: string, kind: 'Soft' | 'Hard'): Promise<'accepted' | 'rejected'>;
+  /** OCPP 1.6 §5.18 UnlockConnector: releases the cable (ending a running transaction there). */
+  unlockConnector(chargerId: string, connectorNo: number): Promise<'unlocked' | 'unlock-failed' | 'not-supported'>;
   isConnected(chargerId: string): Promise<boolean>;
 }
 

@@ -10,7 +10,8 @@ export const RELAYED_METHODS = [
   'ChangeConfiguration',
   'TriggerMessage',
   'ChangeAvailability',
-  'Reset'
+  'Reset',
+  'UnlockConnector'
 ] as const;
 export type RelayedMethod = (typeof RELAYED_METHODS)[number];
 

@@ -26,6 +26,8 @@ describe('session transitions', () => {
     ['transaction starts', aSession({ state: 'starting' }), { type: 'transaction-started', transactionId: 7, meterStartWh: 1000, at: t0, receivedAt: t0 }, 'charging', [], true],
     ['driver stops', charging(), { type: 'stop-requested', by: 'driver' }, 'stopping', ['remote-stop', 'schedule-stop-deadline'], true],
     ['second tap on stop sends the stop again', charging({ state: 'stopping', stopReason: 'auto-stop' }), { type: 'stop-requested', by: 'driver' }, 'stopping', ['remote-stop'], true],
+    ['an operator stops from the console', charging(), { type: 'stop-requested', by: 'operator' }, 'stopping', ['remote-stop', 'schedule-stop-deadline'], true],
+    ['an operator stops again while stopping: sent again', charging({ state: 'stopping' }), { type: 'stop-requested', by: 'operator' }, 'stopping', ['remote-stop'], true],
     ['a second auto-stop while stopping does nothing', charging({ state: 'stopping' }), { type: 'stop-requested', by: 'auto-stop' }, 'stopping', [], false],
     ['stop before start does nothing', aSession(), { type: 'stop-requested', by: 'driver' }, 'awaiting_payment', [], false],
     ['charger stops by itself', charging(), { type: 'transaction-stopped', meterStopWh: 11000, at: at(600), receivedAt: at(600), reason: 'Local' }, 'finalizing', ['settle'], true],

@@ -76,7 +76,7 @@ export type SessionEvent =
   /** `at` is the charger's timestamp; `receivedAt` is plugpay's clock when the message came in. */
   | { type: 'transaction-started'; transactionId: number; meterStartWh: number; at: Date; receivedAt: Date }
   | { type: 'meter'; energyWh?: number; powerW?: number; at: Date; receivedAt: Date }
-  | { type: 'stop-requested'; by: 'driver' | 'auto-stop' }
+  | { type: 'stop-requested'; by: 'driver' | 'auto-stop' | 'operator' }
   | { type: 'transaction-stopped'; meterStopWh: number; at: Date; receivedAt: Date; reason: string }
   | { type: 'charger-lost'; at: Date }
   | { type: 'settled'; capturedOre: Ore; cancelledOre: Ore };
@@ -322,7 +322,7 @@ function reservationTransition(s: Session, e: Exclude<SessionEvent, { type: 'mem
     case 'stop-requested':
       // A stop the charger refused or ignored stays wanted: the session stays `stopping` and the
       // stop is sent again (by its retries, and at once when the driver presses Stop again).
-      if (s.state === 'stopping' && e.by === 'driver') {
+      if (s.state === 'stopping' && (e.by === 'driver' || e.by === 'operator')) {
         return { session: s, commands: [{ type: 'remote-stop', transactionId: s.transactionId! }], applied: true };
       }
       if (s.state !== 'charging') return unchanged(s);

@@ -14,7 +14,7 @@ import type { Logger } from '../log.js';
 import type { VippsWebhookIntake } from '../payments/webhook-intake.js';
 import { ServiceError, type ChargingService } from '../sessions/charging-service.js';
 import type { ChargerAdmin } from '../sessions/charger-admin.js';
-import { operatorAllowed } from '../sessions/operator-access.js';
+import { requireStaff, type StaffEnv, type StaffGateDeps } from '../operators/staff-auth.js';
 import { clientAddress, clientKey } from './client-address.js';
 import { parseJson, problem } from './problem.js';
 import { rateLimit, tooManyRequests } from './rate-limit.js';
@@ -40,6 +40,10 @@ export interface HttpDeps {
   startGuard?: StartGuard;
   /** The counter's API (pos-api.ts), mounted at /api/pos behind the same middleware. */
   pos?: Hono;
+  /** Signed-in staff (accounts, secret for CSRF); without it only OPERATOR_TOKEN opens the operator routes. */
+  staff?: Omit<StaffGateDeps, 'operatorToken'>;
+  /** More operator routes (the console's actions), mounted under /operator behind the same guard. */
+  operatorApi?: Hono<StaffEnv>;
 }
 
 /** What one client (one IPv4 address, one IPv6 /64) may do. */
@@ -140,28 +144,20 @@ export function createApi(deps: HttpDeps): Hono {
     return res;
   });
 
-  // --- operators
-  // Never from the query string: URLs end up in proxy logs, browser history and Referer headers.
-  const operatorToken = (c: Parameters<typeof getCookie>[0]) => {
-    const auth = c.req.header('authorization');
-    return auth?.startsWith('Bearer ') ? auth.slice(7) : getCookie(c, 'pp_operator');
-  };
+  // --- operators: signed-in staff, or OPERATOR_TOKEN as a bearer token (never from the query
+  // string: URLs end up in proxy logs, browser history and Referer headers).
+  const gate: StaffGateDeps = { ...deps.staff, operatorToken: deps.operatorToken };
+  api.use('/operator/*', requireStaff(gate, 'operator'));
+  api.use('/admin/*', requireStaff(gate, 'admin'));
 
-  api.get('/operator/stations', async (c) => {
-    if (!operatorAllowed(operatorToken(c), deps.operatorToken)) return problem(c, 403, 'Forbidden', 'An operator token is required.');
-    return c.json(await deps.charging.operatorStations());
-  });
+  api.get('/operator/stations', async (c) => c.json(await deps.charging.operatorStations()));
 
   // Jobs that keep failing (a capture Vipps keeps refusing, a receipt that cannot be sent): they
   // are still retried, slowly, and someone must look at each.
-  api.get('/operator/dead-letters', async (c) => {
-    if (!operatorAllowed(operatorToken(c), deps.operatorToken)) return problem(c, 403, 'Forbidden', 'An operator token is required.');
-    return c.json(await deps.charging.deadLetters());
-  });
+  api.get('/operator/dead-letters', async (c) => c.json(await deps.charging.deadLetters()));
 
   // The QR sticker for a connector: an SVG that encodes its landing page, ready to print.
   api.get('/operator/connectors/:id/qr.svg', async (c) => {
-    if (!operatorAllowed(operatorToken(c), deps.operatorToken)) return problem(c, 403, 'Forbidden', 'An operator token is required.');
     const id = connectorIdSchema.safeParse(c.req.param('id'));
     const url = id.success ? await deps.charging.connectorLandingUrl(id.data) : null;
     if (!url) return problem(c, 404, 'Not found', 'No such connector.');
@@ -170,11 +166,9 @@ export function createApi(deps: HttpDeps): Hono {
   });
 
   if (deps.pos) api.route('/pos', deps.pos);
+  if (deps.operatorApi) api.route('/operator', deps.operatorApi);
 
   api.post('/admin/chargers', async (c) => {
-    if (!deps.operatorToken || !operatorAllowed(operatorToken(c), deps.operatorToken)) {
-      return problem(c, 403, 'Forbidden', 'Registering chargers needs OPERATOR_TOKEN to be configured and given as a bearer token.');
-    }
     const body = await parseJson(c, z.unknown());
     if (!body.ok) return body.response;
     const r = await deps.chargerAdmin.register(body.data);

@@ -20,13 +20,18 @@ import {
 import { clientAddress, clientKey } from '../http/client-address.js';
 import type { Logger } from '../log.js';
 import { ServiceError, type ChangeNotifier, type ChargingService } from '../sessions/charging-service.js';
-import { operatorAllowed } from '../sessions/operator-access.js';
+import { tokenIsOperators } from '../operators/staff-auth.js';
 
 export interface RealtimeOptions {
   httpServer: HttpServer;
   charging: ChargingService;
   logger: Logger;
   operatorToken?: string;
+  /**
+   * Whether a socket may join the operators' room: its handshake's cookies (a signed-in member of
+   * staff) or the token it sent. Without it, only OPERATOR_TOKEN opens the room.
+   */
+  staffAllowed?: (cookieHeader: string | undefined, token: string | undefined) => Promise<boolean>;
   /** Socket.IO adapter for several nodes (the Redis Streams adapter). */
   adapter?: Parameters<Server['adapter']>[0];
   /** Reverse proxies in front of plugpay, as for the API: 0 (the default) ignores X-Forwarded-For. */
@@ -169,7 +174,8 @@ export function createRealtime(opts: RealtimeOptions): { io: Server<ClientToServ
 
     socket.on('operator:join', safe(async (payload, ack) => {
       const p = operatorJoinPayload.safeParse(payload ?? {});
-      if (!p.success || !operatorAllowed(p.data.token, opts.operatorToken)) return ack({ ok: false, error: 'An operator token is required.' });
+      const allowed = p.success && (opts.staffAllowed ? await opts.staffAllowed(socket.handshake.headers.cookie, p.data.token) : tokenIsOperators(p.data.token, opts.operatorToken));
+      if (!allowed) return ack({ ok: false, error: 'Sign in to the operator console first.' });
       if (!mayJoin(socket, rooms.operators)) return ack({ ok: false, error: TOO_MANY_ROOMS });
       await socket.join(rooms.operators);
       ack({ ok: true, data: await opts.charging.operatorStations() });

@@ -54,11 +54,13 @@ export async function seedDemo(db: Db, chargers: DemoCharger[] = demoChargers): 
 /**
  * Registers the chargers of a fleet file (SIM_CONFIG) with plugpay: each named station becomes a
  * station (at its location, on the city AC tariff) and each charger is registered with its own
- * password. Chargers already registered are left as they are.
+ * password. Chargers already registered are left as they are. The demo stations are not
+ * seeded: an operator's map shows their fleet and nothing else.
  */
 export async function seedFleet(db: Db, fleet: FleetConfig): Promise<void> {
-  await seedDemo(db, []);
   const stations = new StationRepository();
+  // Only the tariffs: the demo's own stations never appear beside a custom fleet.
+  for (const t of demoTariffs) await stations.upsertTariff(db, t);
   const repo = new ChargerRepository(db);
   for (const c of fleet.chargers) {
     const name = c.station ?? c.id;

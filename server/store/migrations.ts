@@ -317,6 +317,31 @@ create table pos_till_scans (
   scanned_at timestamptz not null
 );
 `
+  },
+  {
+    id: '010-operators',
+    sql: `
+-- Staff who sign in to the console (and, later, the in-store till): one row each.
+create table staff_accounts (
+  id text primary key,
+  username text not null unique,
+  display_name text not null,
+  role text not null check (role in ('admin', 'operator', 'cashier')),
+  password_hash text not null,
+  failed_logins int not null default 0,
+  locked_until timestamptz,
+  last_login_at timestamptz,
+  created_at timestamptz not null
+);
+-- A signed-in browser: only the SHA-256 of its cookie is kept, so a copy of the database signs no one in.
+create table staff_sessions (
+  token_hash text primary key,
+  account_id text not null references staff_accounts(id) on delete cascade,
+  created_at timestamptz not null,
+  expires_at timestamptz not null
+);
+create index staff_sessions_account on staff_sessions(account_id);
+`
   }
 ];
 

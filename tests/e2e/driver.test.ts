@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoChargers } from '../../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
+import { revealStation, signInOperator } from '../helpers/operator-browser.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -55,9 +56,8 @@ const state = (page: Page) => page.locator('#session-state').getAttribute('data-
 describe('an operator and a second driver in the browser', () => {
   it('see a connector become busy live, on the landing page and on the map', async () => {
     const operator = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await operator.goto(`${pp.url}/operator`);
-    const dot = operator.locator('#operator-map [data-station-id="oslo-gronland"]');
-    await dot.waitFor();
+    await signInOperator(operator, pp);
+    const dot = await revealStation(operator, 'oslo-gronland');
     await eventually(async () => (await dot.getAttribute('data-status')) === 'available', 15_000, 'station available');
 
     await pp.addCharger('TEST-LIVE');

@@ -107,6 +107,10 @@ export class FakeChargers implements ChargerCommands {
   async reset() {
     return 'accepted' as const;
   }
+  async unlockConnector(chargerId: string, connectorNo: number) {
+    this.calls.push({ op: 'unlockConnector', chargerId, arg: connectorNo });
+    return 'unlocked' as const;
+  }
   async isConnected() {
     return true;
   }

@@ -1,0 +1,93 @@
+/**
+ * The operator console's part of the composition root: staff accounts, the guard shared by the
+ * API, the socket room and the pages, the console's actions, and the bridge its pages call.
+ * main.ts only wires what this returns.
+ */
+import { createHmac } from 'node:crypto';
+import type { ChargerCommands } from '../chargers/port.js';
+import type { Logger } from '../log.js';
+import type { ChargingService } from '../sessions/charging-service.js';
+import type { Clock } from '../sessions/ports.js';
+import { ChargerRepository } from '../store/charger-repository.js';
+import type { Db } from '../store/db.js';
+import { SessionRepository } from '../store/session-repository.js';
+import type { MapSettings, OperatorBridge } from '../../src/lib/shared/operator-api.js';
+import { csrfToken, csrfValid } from './csrf.js';
+import { OperatorActions } from './operator-actions.js';
+import { createOperatorRoutes } from './operator-routes.js';
+import { roleAllows, StaffAccounts, type AccountPolicy } from './staff-accounts.js';
+import { staffFromCookieHeader, tokenIsOperators, type StaffGateDeps } from './staff-auth.js';
+import { StationDetailsReader } from './station-details.js';
+
+export interface OperatorConsoleDeps {
+  db: Db;
+  charging: ChargingService;
+  chargers: ChargerCommands;
+  clock: Clock;
+  logger: Logger;
+  secret: Buffer;
+  operatorToken?: string;
+  map: MapSettings;
+  /** Demo mode: a demo admin is created, its password derived from the server secret. */
+  demo: boolean;
+  policy?: Partial<AccountPolicy>;
+}
+
+export const DEMO_USERNAME = 'demo-admin';
+
+/** The demo admin's password: stable for one DATA_DIR (its secret), different for every install. */
+export function demoPassword(secret: Buffer): string {
+  return `demo-${createHmac('sha256', secret).update('plugpay-demo-admin').digest('base64url').slice(0, 16)}`;
+}
+
+export async function createOperatorConsole(deps: OperatorConsoleDeps) {
+  const accounts = new StaffAccounts({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: 'staff' }), policy: deps.policy });
+  const chargerRepo = new ChargerRepository(deps.db);
+  const sessions = new SessionRepository();
+  const details = new StationDetailsReader({
+    db: deps.db,
+    stations: (id) => deps.charging.operatorStations(id),
+    chargers: () => chargerRepo.list(),
+    session: (q, id) => sessions.find(q, id)
+  });
+  const actions = new OperatorActions({
+    chargers: deps.chargers,
+    apply: (id, e) => deps.charging.apply(id, e),
+    findSession: (id) => sessions.find(deps.db, id),
+    chargerExists: async (id) => (await chargerRepo.find(id)) !== null,
+    logger: deps.logger.child({ component: 'operator' })
+  });
+
+  let demoLogin: { username: string; password: string } | undefined;
+  if (deps.demo) {
+    demoLogin = { username: DEMO_USERNAME, password: demoPassword(deps.secret) };
+    if (!(await accounts.exists(DEMO_USERNAME))) await accounts.add({ ...demoLogin, displayName: 'Demo admin', role: 'admin' });
+  }
+
+  const gate: StaffGateDeps = { accounts, secret: deps.secret, operatorToken: deps.operatorToken };
+  const bridge: OperatorBridge = {
+    signIn: (input) => accounts.signIn(input),
+    signOut: (token) => accounts.signOut(token),
+    staff: (token) => accounts.staffFor(token),
+    csrfToken: (binding) => csrfToken(deps.secret, binding),
+    csrfValid: (binding, given) => csrfValid(deps.secret, binding, given),
+    stations: () => deps.charging.operatorStations(),
+    stationDetails: (id) => details.one(id),
+    allStationDetails: () => details.all(),
+    map: deps.map
+  };
+  return {
+    accounts,
+    demoLogin,
+    /** For createApi: signed-in staff open the operator routes too. */
+    staff: { accounts, secret: deps.secret },
+    api: createOperatorRoutes({ actions, details }),
+    /** For createRealtime: the operators' room takes signed-in operators (or the token). */
+    socketAllowed: async (cookieHeader: string | undefined, token: string | undefined) => {
+      if (tokenIsOperators(token, deps.operatorToken)) return true;
+      const staff = await staffFromCookieHeader(gate, cookieHeader);
+      return staff !== null && roleAllows(staff.role, 'operator');
+    },
+    bridge
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The operator console in a real browser (Chromium via playwright-core) against a whole plugpay
+ * with its simulated demo fleet: signing in (and being kept out without it), CSRF on forms, the
+ * account lock, the live map, and a remote stop from the station panel that settles the money.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { io as ioClient } from 'socket.io-client';
+import { StaffAccounts } from '../../server/operators/staff-accounts.js';
+import { silentLogger } from '../../server/log.js';
+import { systemClock } from '../../server/sessions/ports.js';
+import { demoStations } from '../../server/sim/demo.js';
+import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
+import { revealStation, signInOperator, stationsOnMap } from '../helpers/operator-browser.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let pp: TestPlugpay;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
+  pp = await startTestPlugpay();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pp?.stop();
+});
+
+/** Asks to join the operators' room from Node, with the cookies given; resolves with the ack. */
+async function joinOperators(cookie?: string): Promise<{ ok: boolean }> {
+  const socket = ioClient(pp.url, { transports: ['websocket'], extraHeaders: cookie ? { cookie } : {}, reconnection: false });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    return (await socket.timeout(10_000).emitWithAck('operator:join', {})) as { ok: boolean };
+  } finally {
+    socket.close();
+  }
+}
+
+describe('signing in', () => {
+  it('keeps everyone out of the console, its API and its socket room until they sign in', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${pp.url}/operator`);
+    expect(new URL(page.url()).pathname).toBe('/operator/login');
+    expect(await page.locator('#station-panel').count()).toBe(0);
+    expect((await fetch(`${pp.url}/api/operator/stations`)).status).toBe(403);
+    expect((await fetch(`${pp.url}/operator/sessions`, { redirect: 'manual' })).status).toBe(303);
+    expect(await joinOperators()).toMatchObject({ ok: false });
+    expect(await joinOperators('pp_staff=made-up-session')).toMatchObject({ ok: false });
+
+    await signInOperator(page, pp);
+    const cookies = await page.context().cookies();
+    const staff = cookies.find((c) => c.name === 'pp_staff');
+    expect(staff).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    expect(await joinOperators(`pp_staff=${staff!.value}`)).toMatchObject({ ok: true });
+    expect((await fetch(`${pp.url}/api/operator/stations`, { headers: { cookie: `pp_staff=${staff!.value}` } })).status).toBe(200);
+    await page.close();
+  });
+
+  it('refuses a form posted without its CSRF token, and changes nothing', async () => {
+    const page = await browser.newPage();
+    // The sign-in form itself: without the token, even the right password does not sign in.
+    await page.goto(`${pp.url}/operator/login`);
+    await page.locator('#sign-in-form input[name="csrf"]').evaluate((el) => el.remove());
+    await page.fill('#username', pp.demoLogin!.username);
+    await page.fill('#password', pp.demoLogin!.password);
+    const refused = page.waitForResponse((r) => r.request().method() === 'POST');
+    await page.click('#login-button');
+    expect((await refused).status()).toBe(403);
+    expect((await page.context().cookies()).some((c) => c.name === 'pp_staff')).toBe(false);
+
+    // Signed in, the sign-out form without its token is refused and the session stays.
+    await signInOperator(page, pp);
+    await page.locator('.console-nav input[name="csrf"]').evaluate((el) => el.remove());
+    const signOut = page.waitForResponse((r) => r.request().method() === 'POST');
+    await page.click('#sign-out');
+    expect((await signOut).status()).toBe(403);
+    await page.goto(`${pp.url}/operator`);
+    expect(new URL(page.url()).pathname).toBe('/operator');
+    await page.close();
+  });
+
+  it('locks an account for a while after ten wrong passwords', async () => {
+    await new StaffAccounts({ db: pp.db, clock: systemClock, logger: silentLogger }).add({ username: 'lock-me', password: 'the right password', role: 'operator' });
+    const page = await browser.newPage();
+    await page.goto(`${pp.url}/operator/login`);
+    for (let i = 1; i <= 10; i++) {
+      await page.fill('#username', 'lock-me');
+      await page.fill('#password', `wrong password ${i}`);
+      await page.click('#login-button');
+      await page.locator('#login-error').waitFor();
+      await eventually(async () => (await page.locator('#password').inputValue()) === '', 5_000, 'the form to come back');
+    }
+    expect(await page.locator('#login-error').getAttribute('data-locked')).toBe('true');
+    await page.fill('#username', 'lock-me');
+    await page.fill('#password', 'the right password');
+    await page.click('#login-button');
+    await eventually(async () => (await page.locator('#login-error').textContent())?.includes('locked'), 5_000, 'the lock message');
+    expect(new URL(page.url()).pathname).toBe('/operator/login');
+    await page.close();
+  });
+});
+
+describe('the live map', () => {
+  it('shows the simulated fleet, recolours a marker when a session starts, and stops it from the panel with the money settled', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('dialog', (d) => void d.accept());
+    await signInOperator(page, pp);
+    await page.locator('#operator-map[data-ready="true"]').waitFor();
+    await eventually(async () => (await stationsOnMap(page)) === demoStations.length, 15_000, 'every demo station on the map');
+
+    const pin = await revealStation(page, 'oslo-gronland');
+    await eventually(async () => (await pin.getAttribute('data-status')) === 'available', 20_000, 'station available');
+
+    await eventually(async () => (await pp.charging.connectorView('OSL-GRO-01-1'))?.available, 15_000, 'connector available');
+    const started = await pp.charging.startSession({ connectorId: 'OSL-GRO-01-1', amountOre: 35000 });
+    await pp.sandboxApprove(`plugpay-${started.sessionId}`);
+    await eventually(async () => (await pin.getAttribute('data-status')) === 'charging', 20_000, 'the marker to turn to charging');
+
+    const row = page.locator(`#station-panel [data-session-id="${started.sessionId}"]`);
+    await row.waitFor();
+    await eventually(async () => (await pp.charging.sessionView(started.sessionId, started.token)).energyWh > 0, 20_000, 'energy delivered');
+    await page.locator(`#station-panel [data-connector-id="OSL-GRO-01-1"] [data-action="stop-session"]`).click();
+    await page.locator('#panel-message').waitFor();
+
+    const view = await eventually(async () => {
+      const v = await pp.charging.sessionView(started.sessionId, started.token);
+      return v.state === 'completed' ? v : undefined;
+    }, 30_000, 'the session to complete');
+    expect(view.stopReason).toBe('operator');
+    const receipt = view.receipt!;
+    expect(receipt.capturedOre).toBeGreaterThan(0);
+    expect(receipt.capturedOre + receipt.releasedOre).toBe(35000);
+    const record = await eventually(async () => {
+      const r = await pp.sandboxPayment(`plugpay-${started.sessionId}`);
+      return r.aggregate.capturedAmount.value === receipt.capturedOre && r.aggregate.cancelledAmount.value === receipt.releasedOre ? r : undefined;
+    }, 20_000, 'the sandbox to hold the capture and the release');
+    expect(record.aggregate.authorizedAmount.value).toBe(35000);
+    await eventually(async () => (await pin.getAttribute('data-status')) !== 'charging', 20_000, 'the marker to leave charging');
+    await page.close();
+  }, 180_000);
+});
