@@ -67,6 +67,8 @@ const schema = z
     OCPP_START_TIMEOUT_SECONDS: seconds.default(60),
     OCPP_OFFLINE_GRACE_SECONDS: seconds.default(900),
     OCPP_STOP_DEADLINE_SECONDS: seconds.default(180),
+    /** Reservations awaiting approval one client address may hold (raise it behind carrier NAT). */
+    RESERVATIONS_PER_DEVICE: z.coerce.number().int().min(1).max(1000).default(2),
     /** A reservation still held this many hours after its session began raises an alert. */
     RESERVATION_ALERT_HOURS: z.coerce.number().positive().max(24 * 14).default(24),
     /** Reverse proxies in front of plugpay whose X-Forwarded-For may be believed (0: none). */
@@ -165,6 +167,8 @@ export interface Config {
   ocpp: { heartbeatSeconds: number; meterIntervalSeconds: number; startTimeoutSeconds: number; offlineGraceSeconds: number; stopDeadlineSeconds: number };
   /** How many reverse proxies' X-Forwarded-For hops to believe when telling clients apart (rate limits). */
   trustedProxies: number;
+  /** Reservations awaiting approval one client (IPv4 address, IPv6 /64) may hold at a time. */
+  reservationsPerDevice: number;
   /** Hours after which a reservation still held is an alert (ReservationWatch). */
   reservationAlertHours: number;
   reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
@@ -257,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stopDeadlineSeconds: c.OCPP_STOP_DEADLINE_SECONDS
     },
     trustedProxies: c.TRUSTED_PROXIES,
+    reservationsPerDevice: c.RESERVATIONS_PER_DEVICE,
     reservationAlertHours: c.RESERVATION_ALERT_HOURS,
     reserve: { defaultOre: c.RESERVE_DEFAULT_ORE, minOre: c.RESERVE_MIN_ORE, maxOre: c.RESERVE_MAX_ORE, presetsOre: presets },
     termsUrl: c.TERMS_URL,

@@ -243,7 +243,8 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
 
   // --- HTTP
   const app = new Hono();
-  const startGuard = new StartGuard(defaultApiLimits);
+  const startLimits = { ...defaultApiLimits, reservationsPerWindow: config.reservationsPerDevice };
+  const startGuard = new StartGuard(startLimits, (ids) => charging.awaitingPayment(ids));
   const deviceOf = (from: RequestOrigin) => clientKey(clientAddress(from.peer, from.forwardedFor ?? undefined, config.trustedProxies));
   app.route(
     '/api',
@@ -310,16 +311,12 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
         const held = await startGuard.hold(device);
         if (!held.ok) return { status: 429, message: held.detail };
         const started = await charging.startSession(body).catch(bridgeError);
-        if ('status' in started) await startGuard.release(device);
+        if ('status' in started) startGuard.release(device);
+        else startGuard.confirm(device, started.sessionId);
         return started;
       },
       session: (id, token) => charging.sessionView(id, token).catch(bridgeError),
-      stopSession: async (id, token, from) => {
-        const stopped = await charging.stopSession(id, token).catch(bridgeError);
-        // A driver who gives a connector back may reserve another one.
-        if (!('status' in stopped)) await startGuard.release(deviceOf(from));
-        return stopped;
-      },
+      stopSession: (id, token) => charging.stopSession(id, token).catch(bridgeError),
       operatorStations: async (token) =>
         operatorAllowed(token, config.operatorToken) ? charging.operatorStations() : { status: 403, message: 'An operator token is required.' },
       sessionCookieName

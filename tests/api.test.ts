@@ -74,8 +74,9 @@ describe('pages', () => {
     expect((await api(`/s/${sessionId}`)).status).toBe(403);
     expect((await api(`/s/${sessionId}?t=${'x'.repeat(32)}`)).status).toBe(403);
     expect((await api(`/s/${sessionId}?t=${token}`)).status).toBe(200);
-    // Give the connector back: one device may hold only two unapproved reservations at a time.
-    expect((await post(`/api/sessions/${sessionId}/stop`, {}, { authorization: `Bearer ${token}` })).status).toBe(200);
+    // Approve it: one device may hold only two reservations awaiting approval at a time.
+    await pp.sandboxApprove(`plugpay-${sessionId}`);
+    await pp.charging.pollPayment(sessionId);
   });
 });
 

@@ -4,7 +4,6 @@
  * could hold every connector of a hub.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionCookieName } from '../server/http/app.js';
 import { demoChargers } from '../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from './helpers/plugpay.js';
 
@@ -37,11 +36,11 @@ const reserveByApi = (connectorId: string) =>
   });
 
 describe('unapproved reservations per device', () => {
-  it('are capped at two across the API and the landing form, and a stop gives one back', async () => {
+  it('are capped at two across the API and the landing form, and one approved frees its place', async () => {
     const before = await sessions();
     const first = await reserveByApi(connectors[0]);
     expect(first.status).toBe(201);
-    const { sessionId, token } = (await first.json()) as { sessionId: string; token: string };
+    const { sessionId } = (await first.json()) as { sessionId: string };
     expect((await reserveByForm(connectors[1])).status).toBe(303);
 
     const third = await reserveByForm(connectors[2]);
@@ -51,14 +50,10 @@ describe('unapproved reservations per device', () => {
     expect(await sessions()).toBe(before + 2);
     expect((await pp.charging.connectorView(connectors[2]))?.available).toBe(true);
 
-    // The driver lets the first one go on its page; the device may reserve again.
-    const stop = await fetch(`${pp.url}/s/${sessionId}?/stop`, {
-      method: 'POST',
-      body: '',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: pp.url, accept: 'text/html', cookie: `${sessionCookieName(sessionId)}=${token}` }
-    });
-    expect(stop.status).toBe(200);
+    // The driver approves the first in the app: it no longer awaits approval, and the device may
+    // reserve again at once (a rejected, expired or abandoned one frees its place the same way).
+    await pp.sandboxApprove(`plugpay-${sessionId}`);
+    await pp.charging.pollPayment(sessionId);
     expect((await reserveByForm(connectors[2])).status).toBe(303);
     expect(await sessions()).toBe(before + 3);
   });

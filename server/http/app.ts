@@ -80,7 +80,7 @@ export function createApi(deps: HttpDeps): Hono {
     const peer = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
     return clientKey(clientAddress(peer, c.req.header('x-forwarded-for'), trustedProxies));
   };
-  const starts = deps.startGuard ?? new StartGuard(limits);
+  const starts = deps.startGuard ?? new StartGuard(limits, (ids) => deps.charging.awaitingPayment(ids));
 
   api.onError((err, c) => serviceError(c, err, deps.logger));
   api.use('*', secureHeaders());
@@ -118,9 +118,10 @@ export function createApi(deps: HttpDeps): Hono {
     if (!held.ok) return tooManyRequests(c, held.retryAfterSeconds, held.detail);
     try {
       const r = await deps.charging.startSession(body.data);
+      starts.confirm(who, r.sessionId);
       return c.json(r, 201, { 'set-cookie': `${sessionCookieName(r.sessionId)}=${r.token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=172800` });
     } catch (err) {
-      await starts.release(who); // nothing is held: the attempt does not count
+      starts.release(who); // nothing is held: the attempt does not count
       return serviceError(c, err, deps.logger);
     }
   });
@@ -136,13 +137,8 @@ export function createApi(deps: HttpDeps): Hono {
     }
   };
   api.get('/sessions/:id', sessionRoute((id, token) => deps.charging.sessionView(id, token)));
-  const stopRoute = sessionRoute((id, token) => deps.charging.stopSession(id, token));
-  api.post('/sessions/:id/stop', async (c) => {
-    const res = await stopRoute(c);
-    // A driver who gives a connector back may reserve another one.
-    if (res.status === 200) await starts.release(client(c));
-    return res;
-  });
+  // A stopped or cancelled reservation no longer awaits approval, so it stops counting by itself.
+  api.post('/sessions/:id/stop', sessionRoute((id, token) => deps.charging.stopSession(id, token)));
 
   // --- operators: signed-in staff, or OPERATOR_TOKEN as a bearer token (never from the query
   // string: URLs end up in proxy logs, browser history and Referer headers).

@@ -175,6 +175,9 @@ export class ChargingService implements ChargerListener, JobRunner {
   operatorStation(stationId: string): Promise<OperatorStationView | undefined> {
     return this.views.operatorStation(stationId);
   }
+  awaitingPayment(sessionIds: string[]): Promise<string[]> {
+    return this.views.awaitingPayment(sessionIds);
+  }
   sessionCounts(): Promise<Array<{ state: string; count: number }>> {
     return this.views.sessionCounts();
   }

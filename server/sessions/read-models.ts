@@ -132,6 +132,11 @@ export class SessionReadModels {
     return s.state === 'awaiting_payment' && this.deps.clock.now().getTime() - s.createdAt.getTime() > ABANDON_AFTER_MS;
   }
 
+  /** Which of these sessions still await the driver's approval. */
+  awaitingPayment(ids: string[]): Promise<string[]> {
+    return this.deps.stores.sessions.awaitingPayment(this.deps.db, ids);
+  }
+
   /** Sessions by state (metrics). */
   sessionCounts(): Promise<Array<{ state: string; count: number }>> {
     return this.deps.stores.sessions.countByState(this.deps.db);

@@ -62,7 +62,7 @@ export class ServiceError extends Error {
  * in-memory ones (tests/helpers/memory-stores.ts) and run a service in milliseconds.
  */
 export interface SessionStores {
-  sessions: Pick<SessionRepository, 'find' | 'findBy' | 'insert' | 'update' | 'inStates' | 'liveOnConnector' | 'liveOnConnectors' | 'liveOnCharger' | 'powerSeries' | 'countByState'>;
+  sessions: Pick<SessionRepository, 'find' | 'findBy' | 'insert' | 'update' | 'inStates' | 'liveOnConnector' | 'liveOnConnectors' | 'liveOnCharger' | 'powerSeries' | 'countByState' | 'awaitingPayment'>;
   stations: Pick<StationRepository, 'connector' | 'connectors' | 'connectorByCharger' | 'lockConnector' | 'chargerOnline' | 'stations'>;
   outbox: Pick<OutboxRepository, 'enqueue' | 'depth' | 'deadLetters'>;
   notifications: Pick<NotificationRepository, 'seen' | 'recordOnce'>;

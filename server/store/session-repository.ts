@@ -150,6 +150,13 @@ export class SessionRepository {
 
   /** The latest power samples of a transaction, oldest first, for the driver's chart. */
   /** How many sessions are in each state (metrics). */
+  /** Which of these sessions still await the driver's approval (the per-device start rule). */
+  async awaitingPayment(db: Queryable, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await db.query<{ id: string }>(`select id from charging_sessions where id = any($1::text[]) and state = 'awaiting_payment'`, [ids]);
+    return rows.map((r) => r.id);
+  }
+
   async countByState(db: Queryable): Promise<Array<{ state: string; count: number }>> {
     const { rows } = await db.query<{ state: string; n: number }>(`select state, count(*)::int as n from charging_sessions group by state`);
     return rows.map((r) => ({ state: r.state, count: Number(r.n) }));

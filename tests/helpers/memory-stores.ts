@@ -48,6 +48,7 @@ export class MemoryStores implements SessionStores {
       this.rows.set(s.id, row);
       return copy(row);
     },
+    awaitingPayment: async (_db, ids) => ids.filter((id) => this.rows.get(id)?.state === 'awaiting_payment'),
     inStates: async (_db, states) => [...this.rows.values()].filter((r) => states.includes(r.state)).map(copy),
     liveOnConnector: async (_db, connectorId) => {
       const live = [...this.rows.values()].filter((r) => r.connectorId === connectorId && LIVE.includes(r.state));

@@ -189,7 +189,7 @@ export interface PlugpayBridge {
   connector(connectorId: string): Promise<ConnectorView | null>;
   startSession(body: StartSessionBody, from: RequestOrigin): Promise<StartSessionResult | BridgeError>;
   session(sessionId: string, token: string): Promise<SessionView | BridgeError>;
-  stopSession(sessionId: string, token: string, from: RequestOrigin): Promise<SessionView | BridgeError>;
+  stopSession(sessionId: string, token: string): Promise<SessionView | BridgeError>;
   operatorStations(token: string | undefined): Promise<OperatorStationView[] | BridgeError>;
   /** Cookie name holding a session's capability token. */
   sessionCookieName(sessionId: string): string;

@@ -3,7 +3,6 @@ import type { Actions, PageServerLoad } from './$types';
 import { sessionIdSchema, sessionTokenSchema } from '$lib/shared/api';
 import { sessionCookieOptions } from '$lib/server/cookies';
 import { NOT_A_FORM, readForm } from '$lib/server/form';
-import { requestOrigin } from '$lib/server/request-origin';
 
 const NOT_FOUND = 'We could not find this charging session.';
 const FORBIDDEN =
@@ -28,14 +27,13 @@ export const load: PageServerLoad = async ({ params, url, cookies, locals, setHe
 };
 
 export const actions: Actions = {
-  stop: async (event) => {
-    const { params, request, cookies, locals } = event;
+  stop: async ({ params, request, cookies, locals }) => {
     const form = await readForm(request);
     if (!form) return fail(400, { message: NOT_A_FORM });
     const token = String(form.get('t') ?? '') || cookies.get(locals.plugpay.sessionCookieName(params.sessionId)) || '';
     if (!sessionIdSchema.safeParse(params.sessionId).success) return fail(404, { message: NOT_FOUND });
     if (!sessionTokenSchema.safeParse(token).success) return fail(403, { message: FORBIDDEN });
-    const stopped = await locals.plugpay.stopSession(params.sessionId, token, requestOrigin(event));
+    const stopped = await locals.plugpay.stopSession(params.sessionId, token);
     if ('status' in stopped) return fail(stopped.status, { message: stopped.message });
     return { stopped: true as const };
   }
