@@ -33,9 +33,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node --import tsx <script>` in the repository with the given environment. */
+/**
+ * Starts `node --import tsx <script>` in the repository with the given environment. With
+ * BENCH_CPU_PROF=<dir>, the server writes a V8 CPU profile there when it exits (Node refuses
+ * --cpu-prof in NODE_OPTIONS, so it has to be passed here).
+ */
 export function spawnTsx(script: string, env: Record<string, string>, cwd: string): Child {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe']

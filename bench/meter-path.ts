@@ -176,7 +176,7 @@ async function runPlugpay(store: Store, opts: MeterPathOptions, withMemory: bool
     pp = await startPlugpayProcess(store, { OCPP_METER_INTERVAL_SECONDS: String(opts.intervalMs / 1000) });
     opts.log(`  plugpay up on ${pp.url} (pid ${pp.child.pid}, seeded and started in ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     // fast-dc: a demo tariff with no per-minute fee, so running cost grows only with energy.
-    const target = new PlugpayTarget({ url: pp.url, operatorToken: OPERATOR_TOKEN, stationIds: DEMO_STATIONS });
+    const target = new PlugpayTarget({ url: pp.url, sandboxUrl: pp.sandboxUrl, operatorToken: OPERATOR_TOKEN, stationIds: DEMO_STATIONS });
     load = new MeterLoad(target, { prefix: `B${randomBytes(2).toString('hex')}`, intervalMs: opts.intervalMs, sessionConcurrency: opts.openConcurrency, log: opts.log });
     await runLevels(load, pp.child, opts, run);
     run.setup = load.setupSummary();

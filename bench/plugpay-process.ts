@@ -1,15 +1,19 @@
 /**
  * plugpay as production runs it: its own Node process (`node --import tsx server/main.ts`, the
- * command scripts/start.mjs runs once the PWA is built), in demo mode with the embedded Vipps
- * sandbox, on the embedded store (a fresh PGlite DATA_DIR) or on a throw-away PostgreSQL database.
+ * command scripts/start.mjs runs once the PWA is built), pointed at a Vipps MobilePay sandbox in
+ * a process of its own as it would be at real Vipps, on the embedded store (a fresh PGlite
+ * DATA_DIR) or on a throw-away PostgreSQL database.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { throwAwayDatabase } from '../tests/helpers/db.js';
+import { startSandbox, type SandboxProcess } from './chaos/processes.js';
 import { freePort, spawnTsx, waitHealthy, type Child } from './child-process.js';
+import { SANDBOX } from './load/sandbox-credentials.js';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 export const OPERATOR_TOKEN = 'bench-operator-token';
@@ -29,6 +33,8 @@ export interface PlugpayProcess {
   port: number;
   store: Store;
   child: Child;
+  /** The Vipps MobilePay sandbox plugpay talks to: its own process, as real Vipps is remote. */
+  sandboxUrl: string;
   stop(): Promise<void>;
 }
 
@@ -57,35 +63,52 @@ function freshPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
 
 /**
  * Starts plugpay with SIM_CHARGERS=false on a fresh store. The store is seeded first by one
- * short boot in demo mode with the simulated fleet (that boot creates the demo stations and
- * tariffs; there is no public API for stations), which is then stopped.
+ * short boot with the simulated fleet (that boot creates the demo stations and tariffs; there is
+ * no public API for stations), which is then stopped.
  */
 export async function startPlugpayProcess(store: Store, extraEnv: Record<string, string> = {}): Promise<PlugpayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'plugpay-bench-'));
   const database = store === 'postgres' ? await freshPostgres() : undefined;
   const port = await freePort();
-  const env: Record<string, string> = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    DATABASE_URL: database?.url ?? '',
-    REDIS_URL: '',
-    LOG_LEVEL: 'warn',
-    OCPP_METER_INTERVAL_SECONDS: '10',
-    OPERATOR_TOKEN,
-    // The bench's phones all come from 127.0.0.1; each names its own address in
-    // X-Forwarded-For, as a proxy would, so per-device limits count per phone.
-    TRUSTED_PROXIES: '1',
-    VIPPS_BASE_URL: '',
-    SIM_CONFIG: '',
-    ...extraEnv
-  };
+  // The sandbox runs in a process of its own, as real Vipps runs elsewhere: in plugpay's process
+  // its bookkeeping (every payment, written to its state file) would be measured as plugpay's.
+  let sandbox: SandboxProcess | undefined;
   const cleanup = async () => {
+    await sandbox?.stop().catch(() => undefined);
     await database?.drop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   };
-  const url = `http://127.0.0.1:${port}`;
   try {
+    sandbox = await startSandbox({
+      port: await freePort(),
+      stateFile: join(dataDir, 'vipps-sandbox.json'),
+      logFile: join(dataDir, 'sandbox.log'),
+      expiryMs: 10 * 60_000,
+      webhookRetryBaseMs: 1000
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const env: Record<string, string> = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: url,
+      DATA_DIR: dataDir,
+      DATABASE_URL: database?.url ?? '',
+      REDIS_URL: '',
+      LOG_LEVEL: 'warn',
+      OCPP_METER_INTERVAL_SECONDS: '10',
+      OPERATOR_TOKEN,
+      PLUGPAY_SECRET: randomBytes(32).toString('base64url'),
+      // The bench's phones all come from 127.0.0.1; each names its own address in
+      // X-Forwarded-For, as a proxy would, so per-device limits count per phone.
+      TRUSTED_PROXIES: '1',
+      VIPPS_BASE_URL: sandbox.url,
+      VIPPS_CLIENT_ID: SANDBOX.clientId,
+      VIPPS_CLIENT_SECRET: SANDBOX.clientSecret,
+      VIPPS_SUBSCRIPTION_KEY: SANDBOX.subscriptionKey,
+      VIPPS_MSN: SANDBOX.merchantSerialNumber,
+      SIM_CONFIG: '',
+      ...extraEnv
+    };
     const seed = spawnTsx('server/main.ts', { ...env, SIM_CHARGERS: 'true' }, plugpayDir());
     try {
       await waitHealthy(`${url}/api/health`, seed);
@@ -99,11 +122,13 @@ export async function startPlugpayProcess(store: Store, extraEnv: Record<string,
       await child.stop();
       throw err;
     }
+    const sandboxUrl = sandbox.url;
     return {
       url,
       port,
       store,
       child,
+      sandboxUrl,
       async stop() {
         await child.stop();
         await cleanup();

@@ -18,6 +18,7 @@
  *   --ramp-budget <s>    most seconds one server's ramps may take, all rows together (default 360;
  *                        a row then runs at the sessions reached, and says so)
  * BENCH_PLUGPAY_DIR runs plugpay from another checkout (with its node_modules).
+ * BENCH_CPU_PROF=<dir> makes each plugpay server write a V8 CPU profile there when it exits.
  */
 import { parseArgs } from 'node:util';
 import { runInProcessBenchmarks } from './in-process.js';

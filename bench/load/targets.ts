@@ -89,7 +89,7 @@ async function request<T>(url: string, init: RequestInit & { json?: unknown }, w
   }
 }
 
-/** plugpay in demo mode: the admin API registers, the sandbox's force-approve stands in for the driver's app. */
+/** plugpay pointed at a sandbox of its own: the admin API registers, the sandbox's force-approve stands in for the driver's app. */
 export class PlugpayTarget implements LoadTarget {
   readonly name = 'plugpay';
   readonly ocppUrl: string;
@@ -101,7 +101,7 @@ export class PlugpayTarget implements LoadTarget {
   readonly stepSeconds = { reserve: 0, join: 0, approve: 0, remoteStart: 0, start: 0 };
 
   /** `stationIds`: chargers are spread over these in turn (they must exist; see plugpay-process.ts). */
-  constructor(private readonly opts: { url: string; operatorToken: string; stationIds: string[]; amountOre?: number }) {
+  constructor(private readonly opts: { url: string; sandboxUrl: string; operatorToken: string; stationIds: string[]; amountOre?: number }) {
     this.ocppUrl = `${opts.url.replace(/^http/, 'ws')}/ocpp`;
     this.socketUrl = opts.url;
   }
@@ -166,7 +166,7 @@ export class PlugpayTarget implements LoadTarget {
   private async forceApprove(reference: string): Promise<void> {
     const token = await (this.accessToken ??= this.fetchAccessToken());
     await request(
-      `${this.opts.url}/sandbox/vipps/epayment/v1/test/payments/${reference}/approve`,
+      `${this.opts.sandboxUrl}/epayment/v1/test/payments/${reference}/approve`,
       {
         method: 'POST',
         headers: {
@@ -182,7 +182,7 @@ export class PlugpayTarget implements LoadTarget {
 
   private async fetchAccessToken(): Promise<string> {
     const r = await request<{ access_token: string }>(
-      `${this.opts.url}/sandbox/vipps/accesstoken/get`,
+      `${this.opts.sandboxUrl}/accesstoken/get`,
       {
         method: 'POST',
         headers: {
