@@ -8,8 +8,9 @@ export class SettingsRepository {
   async get<T>(db: Queryable, key: string): Promise<T | undefined> {
     const { rows } = await db.query<{ value: unknown }>('select value from settings where key = $1', [key]);
     if (!rows[0]) return undefined;
-    const v = rows[0].value;
-    return (typeof v === 'string' ? JSON.parse(v) : v) as T;
+    // jsonb comes back parsed from both drivers; a string value is the string itself (parsing it
+    // again failed for every plain string, such as the daily charge's last-run date).
+    return rows[0].value as T;
   }
 
   async set(db: Queryable, key: string, value: unknown): Promise<void> {
