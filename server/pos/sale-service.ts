@@ -240,9 +240,8 @@ export class SaleService {
 
   /** Follows every sale still open (and releases cancellations Vipps has not heard of yet). */
   async pollOpen(): Promise<void> {
-    const open = await this.deps.sales.inStates(this.deps.db, ['created', 'waiting', 'paid', 'cancelled']);
+    const open = [...(await this.deps.sales.inStates(this.deps.db, ['created', 'waiting', 'paid'])), ...(await this.deps.sales.cancelledMarked(this.deps.db, RELEASE_PENDING))];
     for (const s of open) {
-      if (s.state === 'cancelled' && s.problem !== RELEASE_PENDING) continue;
       await this.follow(s).catch((err) => this.deps.logger.warn({ err, saleId: s.id }, 'counter sale poll failed'));
     }
   }
