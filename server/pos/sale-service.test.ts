@@ -163,6 +163,13 @@ describe('SaleService', () => {
     pay.fail.push = new PaymentProviderError('timeout', { operation: 'push', retryable: true, code: 'timeout' });
     const lost = await svc.start(basket);
     expect(lost.state).toBe('created');
+    expect(lost.problem).toMatch(/not answered yet/);
+    // One that did reach Vipps: read back as waiting, the warning gone.
+    pay.fail.push = new PaymentProviderError('timeout', { operation: 'push', retryable: true, code: 'timeout' });
+    const reached = await svc.start(basket);
+    pay.payments.set(reached.reference, { reference: reached.reference, status: 'pending', amountOre: reached.totalOre, authorizedOre: 0, capturedOre: 0, cancelledOre: 0, refundedOre: 0 });
+    await svc.pollOpen();
+    expect(await svc.get(reached.id)).toMatchObject({ state: 'waiting', problem: null });
     later(10_000);
     await svc.pollOpen();
     expect((await svc.get(lost.id)).state).toBe('created');

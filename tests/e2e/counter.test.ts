@@ -157,6 +157,25 @@ describe('a sale at the counter', () => {
     expect(vipps.aggregate.capturedAmount.value).toBe(0);
   });
 
+  it("the customer scans their own code at the counter's tablet, and the cashier's basket picks it up", async () => {
+    const tablet = await browser.newPage({ viewport: { width: 800, height: 1000 } });
+    await tablet.goto(`${pp.url}/pos/scan?till=kiosk-1`);
+    // Staff sign the tablet in once when they set it up.
+    await tablet.fill('#staff-token', TOKEN);
+    await tablet.click('#sign-in-button');
+    await tablet.locator('#customer-scan').waitFor();
+    await cashier.click('#next-sale');
+    await cashier.click('#customer button.link'); // "Change": the basket has no customer now
+    expect(await cashier.locator('#customer').count()).toBe(0);
+    await tablet.focus('#customer-scan');
+    await tablet.keyboard.type('vipps-sandbox://personal-qr/4798765432', { delay: 5 });
+    await tablet.keyboard.press('Enter');
+    await tablet.locator('#scan-result').waitFor();
+    expect(await tablet.locator('#scan-result').textContent()).toMatch(/The cashier has your code/);
+    await eventually(async () => (await cashier.locator('#customer-masked').textContent().catch(() => null)) === '+47 •• •• 54 32', 15_000, 'the basket to pick up the code');
+    await tablet.close();
+  });
+
   it("the day's summary shows the till's sales with the VAT split", async () => {
     await cashier.goto(`${pp.url}/pos/day`);
     const till = cashier.locator('[data-till="kiosk-1"]');
@@ -164,6 +183,19 @@ describe('a sale at the counter', () => {
     expect(await till.locator('[data-sales-rate="2500"]').textContent()).toContain('1\u00a0899,00');
     expect(await till.locator('[data-sales-rate="1500"]').textContent()).toContain('90,00');
     expect(await till.locator('[data-takings-gross]').getAttribute('data-takings-gross')).toBe('198900');
+  });
+
+  it('refunds part of a captured sale from the day page; the takings and Vipps follow', async () => {
+    cashier.on('dialog', (d) => void d.accept());
+    const row = cashier.locator('[data-sale][data-state="captured"]').first();
+    const saleId = (await row.getAttribute('data-sale'))!;
+    await row.locator('input.amount').fill('45');
+    await row.locator('button:has-text("Refund part")').click();
+    const refunded = cashier.locator(`[data-sale="${saleId}"][data-state="partly_refunded"]`);
+    await refunded.waitFor();
+    expect(await cashier.locator('[data-till="kiosk-1"] [data-takings-gross]').getAttribute('data-takings-gross')).toBe('194400');
+    const p = Object.values(pp.sandbox!.state.payments).find((x) => x.reference === `pos-${saleId}`)!;
+    expect(p.refunded).toBe(4500);
   });
 });
 
