@@ -6,11 +6,14 @@
  * which capture nothing; then a connector started from the counter for a customer's phone number,
  * which captures only what was used and releases the rest.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoChargers } from '../../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
+import { writeQrVideo } from '../helpers/qr-video.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'counter-e2e-operator-token';
@@ -255,5 +258,42 @@ describe('charging started at the counter', () => {
     await cashier.locator('#charging-error').waitFor();
     expect(await cashier.locator('#charging-error').textContent()).toMatch(/Only Norwegian/);
     expect(await cashier.locator('#charging-session').count()).toBe(0);
+  });
+});
+
+describe("the counter's camera", () => {
+  it('reads the personal QR from the camera when the browser has no BarcodeDetector, and identifies the customer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plugpay-camera-'));
+    const video = join(dir, 'qr.y4m');
+    writeQrVideo(video, 'vipps-sandbox://personal-qr/4791112223');
+    const withCamera = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${video}`
+      ]
+    });
+    try {
+      const page = await withCamera.newPage({ viewport: { width: 1200, height: 900 } });
+      // As on Firefox, Safari and desktop Linux Chromium: no BarcodeDetector, so the library reads it.
+      await page.addInitScript(() => {
+        delete (globalThis as { BarcodeDetector?: unknown }).BarcodeDetector;
+      });
+      await page.goto(`${pp.url}/pos?till=kiosk-2`);
+      await page.fill('#staff-token', TOKEN);
+      await page.click('#sign-in-button');
+      await page.locator('#scan-input').waitFor();
+      expect(await page.evaluate(() => 'BarcodeDetector' in globalThis)).toBe(false);
+      await page.click('#camera-button');
+      await eventually(async () => (await page.locator('#customer-masked').textContent().catch(() => null)) === '+47 •• •• 22 23', 30_000, 'the camera to read the code');
+      expect(await page.locator('#pos-error').count()).toBe(0);
+    } finally {
+      await withCamera.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
