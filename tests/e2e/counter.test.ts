@@ -160,6 +160,21 @@ describe('a sale at the counter', () => {
     expect(vipps.aggregate.capturedAmount.value).toBe(0);
   });
 
+  it('the cashier cancels a request while waiting; nothing is captured', async () => {
+    await cashier.click('#next-sale');
+    await cashier.click('#send-button');
+    await waitForSale('waiting');
+    const reference = await waitingRequest();
+    await cashier.click('#cancel-sale');
+    await waitForSale('cancelled');
+    expect(await cashier.locator('#sale-status').textContent()).toBe('Cancelled');
+    const vipps = await pp.sandboxPayment(reference);
+    expect(vipps.state).toBe('TERMINATED');
+    expect(vipps.aggregate.capturedAmount.value).toBe(0);
+    await phone.goto(`${pp.url}/sandbox/vipps/app/phone/${PHONE}`);
+    expect(await phone.locator(`#approve-${reference}`).count()).toBe(0);
+  });
+
   it("the customer scans their own code at the counter's tablet, and the cashier's basket picks it up", async () => {
     const tablet = await browser.newPage({ viewport: { width: 800, height: 1000 } });
     await tablet.goto(`${pp.url}/pos/scan?till=kiosk-1`);
