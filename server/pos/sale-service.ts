@@ -179,7 +179,7 @@ export class SaleService {
     const moved = await this.deps.sales.move(this.deps.db, id, ['created', 'waiting'], { state: 'cancelled', problem: null }, this.deps.clock.now());
     if (!moved) {
       // Someone else moved it first (the customer approved a moment ago): say what happened.
-      const now = await this.follow((await this.mustFind(id))!);
+      const now = await this.follow(await this.mustFind(id));
       throw new SaleError(409, `The sale is already ${now.state}; it was not cancelled.`);
     }
     return this.view(await this.release(moved));
@@ -316,7 +316,7 @@ export class SaleService {
           return sale;
         }
         const paid = await this.deps.sales.move(this.deps.db, sale.id, ['waiting'], { state: 'paid', problem: null }, this.deps.clock.now());
-        return paid ? this.capture(paid) : (await this.mustFind(sale.id))!;
+        return paid ? this.capture(paid) : this.mustFind(sale.id);
       }
       case 'rejected':
         return this.move(sale, 'rejected');
