@@ -89,6 +89,7 @@ describe('a sale to a personal QR', () => {
     expect(await json(await call('/customers/identify', { body: { personalQr: qr } }), 200)).toEqual({ masked: '+47 •• •• 45 67' });
     const sale = await json<SaleView>(await sell({ personalQr: qr }), 201);
     expect(sale.state).toBe('waiting');
+    expect(sale.customer).toBe('+47 •• •• 45 67');
     expect(sale.totalOre).toBe(198900);
     expect(sale.vat).toEqual([
       { vatRateBp: 2500, grossOre: 189900, netOre: 151920, vatOre: 37980 },

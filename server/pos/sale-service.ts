@@ -53,6 +53,8 @@ export interface SaleDeps {
 const UNKNOWN_CREATE_GIVE_UP_MS = 45_000;
 /** The page polls every second or so; Vipps allows 120 reads a minute per payment (API-NOTES §6). */
 const MIN_READ_INTERVAL_MS = 1_000;
+/** Set on a sale whose payment request Vipps has not confirmed yet. */
+const NOT_ANSWERED = 'Vipps MobilePay has not answered yet. plugpay keeps asking; do not send the sale again.';
 /** Set on a cancelled sale whose Vipps cancel did not go through yet; the poller tries again. */
 const RELEASE_PENDING = 'The cancellation has not reached Vipps MobilePay yet; plugpay keeps trying.';
 
@@ -105,6 +107,7 @@ export class SaleService {
     const problems = basketProblems(basket);
     if (problems.length > 0) throw new SaleError(400, basketWords(problems[0]!));
 
+    const masked = customer.kind === 'phone' ? maskMsisdn(customer.msisdn) : await this.maskedPersonalQr(customer.content);
     const now = this.deps.clock.now();
     const id = (this.deps.newSaleId ?? (() => randomBytes(6).toString('hex')))();
     const reference = `pos-${id}`;
@@ -119,7 +122,7 @@ export class SaleService {
         reference,
         state: 'created' as const,
         customerKind: customer.kind,
-        customerMasked: customer.kind === 'phone' ? maskMsisdn(customer.msisdn) : null,
+        customerMasked: masked,
         description: `${this.deps.merchantName ?? 'plugpay'}, till ${tillId}, receipt ${receiptNumber}`.slice(0, 100),
         lines: receipt.lines,
         totalOre: total,
@@ -148,7 +151,8 @@ export class SaleService {
       }
       // The outcome is unknown (a timeout, a 5xx): the poller reads the payment back.
       this.deps.logger.warn({ err, saleId: id }, 'payment request outcome unknown; reading it back later');
-      return this.view(sale);
+      const waiting = await this.deps.sales.move(this.deps.db, id, ['created'], { state: 'created', problem: NOT_ANSWERED }, this.deps.clock.now());
+      return this.view(waiting ?? sale);
     }
     return this.view(await this.move(sale, 'sent'));
   }
@@ -175,7 +179,7 @@ export class SaleService {
     const moved = await this.deps.sales.move(this.deps.db, id, ['created', 'waiting'], { state: 'cancelled', problem: null }, this.deps.clock.now());
     if (!moved) {
       // Someone else moved it first (the customer approved a moment ago): say what happened.
-      const now = await this.follow((await this.mustFind(id))!);
+      const now = await this.follow(await this.mustFind(id));
       throw new SaleError(409, `The sale is already ${now.state}; it was not cancelled.`);
     }
     return this.view(await this.release(moved));
@@ -240,9 +244,8 @@ export class SaleService {
 
   /** Follows every sale still open (and releases cancellations Vipps has not heard of yet). */
   async pollOpen(): Promise<void> {
-    const open = await this.deps.sales.inStates(this.deps.db, ['created', 'waiting', 'paid', 'cancelled']);
+    const open = [...(await this.deps.sales.inStates(this.deps.db, ['created', 'waiting', 'paid'])), ...(await this.deps.sales.cancelledMarked(this.deps.db, RELEASE_PENDING))];
     for (const s of open) {
-      if (s.state === 'cancelled' && s.problem !== RELEASE_PENDING) continue;
       await this.follow(s).catch((err) => this.deps.logger.warn({ err, saleId: s.id }, 'counter sale poll failed'));
     }
   }
@@ -274,6 +277,15 @@ export class SaleService {
     return { kind: 'phone', msisdn: phone.msisdn };
   }
 
+  /** The masked number behind a scanned code for the sale's record; null when it cannot be looked up. */
+  private async maskedPersonalQr(content: string): Promise<string | null> {
+    try {
+      return maskMsisdn(await this.deps.payments.personalQrPhone(content));
+    } catch {
+      return null; // the request is sent with the code itself; Vipps decides (4060)
+    }
+  }
+
   private async mustFind(id: string): Promise<SaleRecord> {
     const s = await this.deps.sales.find(this.deps.db, id);
     if (!s) throw new SaleError(404, 'No such sale.');
@@ -295,7 +307,7 @@ export class SaleService {
       }
       throw err;
     }
-    if (sale.state === 'created') sale = await this.move(sale, 'sent');
+    if (sale.state === 'created') sale = await this.move(sale, 'sent', { problem: null });
     switch (snap.status) {
       case 'authorized': {
         const t = saleTransition(sale, { type: 'authorized', amountOre: snap.authorizedOre });
@@ -304,7 +316,7 @@ export class SaleService {
           return sale;
         }
         const paid = await this.deps.sales.move(this.deps.db, sale.id, ['waiting'], { state: 'paid', problem: null }, this.deps.clock.now());
-        return paid ? this.capture(paid) : (await this.mustFind(sale.id))!;
+        return paid ? this.capture(paid) : this.mustFind(sale.id);
       }
       case 'rejected':
         return this.move(sale, 'rejected');
@@ -343,7 +355,7 @@ export class SaleService {
     }
   }
 
-  private async move(sale: SaleRecord, event: 'sent' | 'send-failed' | 'rejected' | 'expired', extra: { problem?: string } = {}): Promise<SaleRecord> {
+  private async move(sale: SaleRecord, event: 'sent' | 'send-failed' | 'rejected' | 'expired', extra: { problem?: string | null } = {}): Promise<SaleRecord> {
     const t = saleTransition(sale, { type: event });
     if (!t.ok || !t.changed) return sale;
     const moved = await this.deps.sales.move(this.deps.db, sale.id, [sale.state], { state: t.sale.state as SaleState, ...extra }, this.deps.clock.now());

@@ -302,6 +302,8 @@ create table pos_sales (
 create unique index pos_sales_receipt_number on pos_sales(till_id, receipt_number);
 create index pos_sales_day on pos_sales(business_day, till_id);
 create index pos_sales_open on pos_sales(state) where state in ('created', 'waiting', 'paid');
+-- Cancelled sales whose cancel has not reached Vipps yet (the poller retries them).
+create index pos_sales_release_pending on pos_sales(id) where state = 'cancelled' and problem is not null;
 create table pos_refunds (
   sale_id text not null references pos_sales(id),
   seq int not null check (seq >= 1),

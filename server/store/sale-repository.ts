@@ -112,6 +112,12 @@ export class SaleRepository {
     return rows.map(sale);
   }
 
+  /** Cancelled sales still marked with `marker` (their cancel has not reached the provider yet). */
+  async cancelledMarked(db: Queryable, marker: string): Promise<SaleRecord[]> {
+    const { rows } = await db.query("select * from pos_sales where state = 'cancelled' and problem is not null and problem = $1 order by created_at", [marker]);
+    return rows.map(sale);
+  }
+
   async forDay(db: Queryable, businessDay: string): Promise<SaleRecord[]> {
     const { rows } = await db.query('select * from pos_sales where business_day = $1 order by till_id, receipt_number', [businessDay]);
     return rows.map(sale);

@@ -6,11 +6,14 @@
  * which capture nothing; then a connector started from the counter for a customer's phone number,
  * which captures only what was used and releases the rest.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoChargers } from '../../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
+import { writeQrVideo } from '../helpers/qr-video.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'counter-e2e-operator-token';
@@ -157,6 +160,40 @@ describe('a sale at the counter', () => {
     expect(vipps.aggregate.capturedAmount.value).toBe(0);
   });
 
+  it('the cashier cancels a request while waiting; nothing is captured', async () => {
+    await cashier.click('#next-sale');
+    await cashier.click('#send-button');
+    await waitForSale('waiting');
+    const reference = await waitingRequest();
+    await cashier.click('#cancel-sale');
+    await waitForSale('cancelled');
+    expect(await cashier.locator('#sale-status').textContent()).toBe('Cancelled');
+    const vipps = await pp.sandboxPayment(reference);
+    expect(vipps.state).toBe('TERMINATED');
+    expect(vipps.aggregate.capturedAmount.value).toBe(0);
+    await phone.goto(`${pp.url}/sandbox/vipps/app/phone/${PHONE}`);
+    expect(await phone.locator(`#approve-${reference}`).count()).toBe(0);
+  });
+
+  it("the customer scans their own code at the counter's tablet, and the cashier's basket picks it up", async () => {
+    const tablet = await browser.newPage({ viewport: { width: 800, height: 1000 } });
+    await tablet.goto(`${pp.url}/pos/scan?till=kiosk-1`);
+    // Staff sign the tablet in once when they set it up.
+    await tablet.fill('#staff-token', TOKEN);
+    await tablet.click('#sign-in-button');
+    await tablet.locator('#customer-scan').waitFor();
+    await cashier.click('#next-sale');
+    await cashier.click('#customer button.link'); // "Change": the basket has no customer now
+    expect(await cashier.locator('#customer').count()).toBe(0);
+    await tablet.focus('#customer-scan');
+    await tablet.keyboard.type('vipps-sandbox://personal-qr/4798765432', { delay: 5 });
+    await tablet.keyboard.press('Enter');
+    await tablet.locator('#scan-result').waitFor();
+    expect(await tablet.locator('#scan-result').textContent()).toMatch(/The cashier has your code/);
+    await eventually(async () => (await cashier.locator('#customer-masked').textContent().catch(() => null)) === '+47 •• •• 54 32', 15_000, 'the basket to pick up the code');
+    await tablet.close();
+  });
+
   it("the day's summary shows the till's sales with the VAT split", async () => {
     await cashier.goto(`${pp.url}/pos/day`);
     const till = cashier.locator('[data-till="kiosk-1"]');
@@ -164,6 +201,19 @@ describe('a sale at the counter', () => {
     expect(await till.locator('[data-sales-rate="2500"]').textContent()).toContain('1\u00a0899,00');
     expect(await till.locator('[data-sales-rate="1500"]').textContent()).toContain('90,00');
     expect(await till.locator('[data-takings-gross]').getAttribute('data-takings-gross')).toBe('198900');
+  });
+
+  it('refunds part of a captured sale from the day page; the takings and Vipps follow', async () => {
+    cashier.on('dialog', (d) => void d.accept());
+    const row = cashier.locator('[data-sale][data-state="captured"]').first();
+    const saleId = (await row.getAttribute('data-sale'))!;
+    await row.locator('input.amount').fill('45');
+    await row.locator('button:has-text("Refund part")').click();
+    const refunded = cashier.locator(`[data-sale="${saleId}"][data-state="partly_refunded"]`);
+    await refunded.waitFor();
+    expect(await cashier.locator('[data-till="kiosk-1"] [data-takings-gross]').getAttribute('data-takings-gross')).toBe('194400');
+    const p = Object.values(pp.sandbox!.state.payments).find((x) => x.reference === `pos-${saleId}`)!;
+    expect(p.refunded).toBe(4500);
   });
 });
 
@@ -223,5 +273,42 @@ describe('charging started at the counter', () => {
     await cashier.locator('#charging-error').waitFor();
     expect(await cashier.locator('#charging-error').textContent()).toMatch(/Only Norwegian/);
     expect(await cashier.locator('#charging-session').count()).toBe(0);
+  });
+});
+
+describe("the counter's camera", () => {
+  it('reads the personal QR from the camera when the browser has no BarcodeDetector, and identifies the customer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plugpay-camera-'));
+    const video = join(dir, 'qr.y4m');
+    writeQrVideo(video, 'vipps-sandbox://personal-qr/4791112223');
+    const withCamera = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${video}`
+      ]
+    });
+    try {
+      const page = await withCamera.newPage({ viewport: { width: 1200, height: 900 } });
+      // As on Firefox, Safari and desktop Linux Chromium: no BarcodeDetector, so the library reads it.
+      await page.addInitScript(() => {
+        delete (globalThis as { BarcodeDetector?: unknown }).BarcodeDetector;
+      });
+      await page.goto(`${pp.url}/pos?till=kiosk-2`);
+      await page.fill('#staff-token', TOKEN);
+      await page.click('#sign-in-button');
+      await page.locator('#scan-input').waitFor();
+      expect(await page.evaluate(() => 'BarcodeDetector' in globalThis)).toBe(false);
+      await page.click('#camera-button');
+      await eventually(async () => (await page.locator('#customer-masked').textContent().catch(() => null)) === '+47 •• •• 22 23', 30_000, 'the camera to read the code');
+      expect(await page.locator('#pos-error').count()).toBe(0);
+    } finally {
+      await withCamera.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
