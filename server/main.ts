@@ -256,7 +256,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       operatorToken: config.operatorToken,
       ready: () => ready,
       trustedProxies: config.trustedProxies,
-      pos: createPosApi({ ...counter, charging, logger, operatorToken: config.operatorToken, trustedProxies: config.trustedProxies }),
+      pos: createPosApi({ ...counter, charging, logger, staff: { ...operators.staff, operatorToken: config.operatorToken } }),
       staff: operators.staff,
       operatorApi: operators.api
     })

@@ -39,7 +39,7 @@ export interface HttpDeps {
   /** The start rules, shared with the landing page's form action; built from `limits` when absent. */
   startGuard?: StartGuard;
   /** The counter's API (pos-api.ts), mounted at /api/pos behind the same middleware. */
-  pos?: Hono;
+  pos?: Hono<StaffEnv>;
   /** Signed-in staff (accounts, secret for CSRF); without it only OPERATOR_TOKEN opens the operator routes. */
   staff?: Omit<StaffGateDeps, 'operatorToken'>;
   /** More operator routes (the console's actions), mounted under /operator behind the same guard. */

@@ -1,26 +1,20 @@
 /**
  * The counter's API (`/api/pos/*`), mounted inside the main API so it shares its security
- * headers, rate limits, same-origin check and body limit. Only staff may use it (pos/staff-access.ts):
- * the credential is the operator token, as a bearer token or the `pp_operator` cookie that
- * `POST /api/pos/sign-in` (or the operator console's login) sets.
+ * headers, rate limits, same-origin check and body limit. Only signed-in staff with the cashier
+ * role (or above) may sell; changing the catalogue takes the operator role. Staff sign in on the
+ * console's sign-in page (a session cookie, plus the page's CSRF token on every change), or a
+ * system sends OPERATOR_TOKEN as a bearer token (operators/staff-auth.ts).
  */
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { IncomingMessage } from 'node:http';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { counterChargingBody, itemIdSchema, refundBody, saleIdSchema, scanBody, signInBody, tillIdSchema } from '../../src/lib/shared/pos.js';
+import { counterChargingBody, itemIdSchema, refundBody, saleIdSchema, scanBody, tillIdSchema } from '../../src/lib/shared/pos.js';
 import { parsePhoneNumber } from '../domain/phone.js';
 import { ServiceError, type ChargingService } from '../sessions/charging-service.js';
 import type { Logger } from '../log.js';
 import type { CatalogueService } from '../pos/catalogue-service.js';
 import { SaleError, type SaleService } from '../pos/sale-service.js';
-import { staffAllowed } from '../pos/staff-access.js';
-import { clientAddress, clientKey } from './client-address.js';
+import { requireStaff, type StaffEnv, type StaffGateDeps } from '../operators/staff-auth.js';
 import { parseJson, problem } from './problem.js';
-import { take, tooManyRequests } from './rate-limit.js';
-
-export const STAFF_COOKIE = 'pp_operator';
 
 export interface PosApiDeps {
   sales: SaleService;
@@ -28,64 +22,35 @@ export interface PosApiDeps {
   /** Charging started at the counter (absent in tests of the sales alone). */
   charging?: Pick<ChargingService, 'startCounterSession'>;
   logger: Logger;
-  operatorToken: string | undefined;
-  trustedProxies?: number;
-  /** Sign-in attempts per client per minute (default 10): the token must not be guessable by trying. */
-  signInsPerMinute?: number;
+  /** Who is signed in (accounts, the CSRF secret, OPERATOR_TOKEN for systems). */
+  staff: StaffGateDeps;
 }
 
 const dayQuery = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
-export function createPosApi(deps: PosApiDeps): Hono {
-  const app = new Hono();
-  const signIns = new RateLimiterMemory({ keyPrefix: 'pos-sign-in', points: deps.signInsPerMinute ?? 10, duration: 60 });
-  const client = (c: Context) => {
-    const peer = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
-    return clientKey(clientAddress(peer, c.req.header('x-forwarded-for'), deps.trustedProxies ?? 0));
-  };
-  const credential = (c: Context) => {
-    const auth = c.req.header('authorization');
-    return auth?.startsWith('Bearer ') ? auth.slice(7) : getCookie(c, STAFF_COOKIE);
-  };
+export function createPosApi(deps: PosApiDeps): Hono<StaffEnv> {
+  const app = new Hono<StaffEnv>();
   const fail = (c: Context, err: unknown) => {
     if (err instanceof SaleError || err instanceof ServiceError) return problem(c, err.status, err.status === 502 ? 'Payment provider unavailable' : 'Request refused', err.message);
     deps.logger.error({ err, path: c.req.path }, 'counter request failed');
     return problem(c, 500, 'Internal error', 'Something went wrong on our side. Look at the sale again before trying anything twice.');
   };
 
-  app.post('/sign-in', async (c) => {
-    const wait = await take(signIns, client(c));
-    if (wait !== undefined) return tooManyRequests(c, wait, 'Too many sign-in attempts. Wait a minute.');
-    const body = await parseJson(c, signInBody);
-    if (!body.ok) return body.response;
-    if (!staffAllowed({ credential: body.data.token, operatorToken: deps.operatorToken })) return problem(c, 403, 'Forbidden', 'That token was not accepted.');
-    // HttpOnly: scripts on the page never see it; Lax like the operator console's own cookie.
-    setCookie(c, STAFF_COOKIE, body.data.token, { path: '/', httpOnly: true, sameSite: 'Lax', secure: new URL(c.req.url).protocol === 'https:', maxAge: 7 * 24 * 3600 });
-    return c.body(null, 204);
-  });
+  app.use('*', requireStaff(deps.staff, 'cashier'));
+  // The prices the counter sells at are the operator's to set, not the cashier's.
+  const operatorOnly = requireStaff(deps.staff, 'operator');
 
-  app.post('/sign-out', (c) => {
-    deleteCookie(c, STAFF_COOKIE, { path: '/' });
-    return c.body(null, 204);
-  });
-
-  const staffOnly: MiddlewareHandler = async (c, next) => {
-    if (!staffAllowed({ credential: credential(c), operatorToken: deps.operatorToken })) return problem(c, 403, 'Forbidden', 'Sign in at the counter first.');
-    await next();
-  };
-  app.use('*', staffOnly);
-
-  app.get('/me', (c) => c.json({ staff: true }));
+  app.get('/me', (c) => c.json({ staff: true, name: c.var.staff.displayName, role: c.var.staff.role }));
 
   // --- catalogue
   app.get('/catalogue', async (c) => c.json(await deps.catalogue.list({ activeOnly: c.req.query('all') !== '1' })));
-  app.post('/catalogue', async (c) => {
+  app.post('/catalogue', operatorOnly, async (c) => {
     const body = await parseJson(c, z.unknown());
     if (!body.ok) return body.response;
     const r = await deps.catalogue.create(body.data);
     return r.ok ? c.json(r.item, 201) : problem(c, r.status, 'Bad request', r.message);
   });
-  app.put('/catalogue/:id', async (c) => {
+  app.put('/catalogue/:id', operatorOnly, async (c) => {
     const id = itemIdSchema.safeParse(c.req.param('id'));
     if (!id.success) return problem(c, 404, 'Not found', 'No such item.');
     const body = await parseJson(c, z.unknown());

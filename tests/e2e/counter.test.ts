@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { silentLogger } from '../../server/log.js';
+import { StaffAccounts } from '../../server/operators/staff-accounts.js';
 import { demoChargers } from '../../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
 import { writeQrVideo } from '../helpers/qr-video.js';
@@ -48,9 +50,23 @@ async function waitingRequest(msisdn = PHONE): Promise<string> {
   );
 }
 
+/** A cashier's own account (the counter takes the cashier role or above). */
+const CASHIER = { username: 'cashier-ola', password: 'counter-password-1', displayName: 'Ola', role: 'cashier' as const };
+
+/** Signs a page in with the cashier's account, then opens `path` (the till is in its query). */
+async function signInAtCounter(page: Page, path: string): Promise<void> {
+  await page.goto(`${pp.url}/operator/login?next=/pos`);
+  await page.fill('#username', CASHIER.username);
+  await page.fill('#password', CASHIER.password);
+  await page.click('#login-button');
+  await page.waitForURL(/\/pos$/);
+  await page.goto(`${pp.url}${path}`);
+}
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
   pp = await startTestPlugpay({ OPERATOR_TOKEN: TOKEN }, { demoChargers: demoChargers.filter((c) => c.id === 'OSL-GRO-01') });
+  await new StaffAccounts({ db: pp.db, clock: { now: () => new Date() }, logger: silentLogger }).add(CASHIER);
   await addItem('Coffee', 4500, 1500);
   await addItem('Type 2 cable', 189900, 2500);
   browser = await chromium.launch({
@@ -68,12 +84,14 @@ afterAll(async () => {
 
 describe('a sale at the counter', () => {
   it('a cashier signs in, scans a personal QR, sells a coffee and a cable, the customer approves, the sale is captured', async () => {
+    // Not signed in: the counter sends the cashier to the staff sign-in, and back.
     await cashier.goto(`${pp.url}/pos?till=kiosk-1`);
-    await cashier.fill('#staff-token', 'not-the-token');
-    await cashier.click('#sign-in-button');
-    await cashier.locator('#sign-in-error').waitFor();
-    await cashier.fill('#staff-token', TOKEN);
-    await cashier.click('#sign-in-button');
+    await cashier.waitForURL(/\/operator\/login\?next=%2Fpos$/);
+    await cashier.fill('#username', CASHIER.username);
+    await cashier.fill('#password', 'not-the-password');
+    await cashier.click('#login-button');
+    await cashier.locator('#login-error').waitFor();
+    await signInAtCounter(cashier, '/pos?till=kiosk-1');
     await cashier.locator('#scan-input').waitFor();
     expect(await cashier.locator('#till-id').textContent()).toBe('kiosk-1');
 
@@ -177,10 +195,8 @@ describe('a sale at the counter', () => {
 
   it("the customer scans their own code at the counter's tablet, and the cashier's basket picks it up", async () => {
     const tablet = await browser.newPage({ viewport: { width: 800, height: 1000 } });
-    await tablet.goto(`${pp.url}/pos/scan?till=kiosk-1`);
     // Staff sign the tablet in once when they set it up.
-    await tablet.fill('#staff-token', TOKEN);
-    await tablet.click('#sign-in-button');
+    await signInAtCounter(tablet, '/pos/scan?till=kiosk-1');
     await tablet.locator('#customer-scan').waitFor();
     await cashier.click('#next-sale');
     await cashier.click('#customer button.link'); // "Change": the basket has no customer now
@@ -298,9 +314,7 @@ describe("the counter's camera", () => {
       await page.addInitScript(() => {
         delete (globalThis as { BarcodeDetector?: unknown }).BarcodeDetector;
       });
-      await page.goto(`${pp.url}/pos?till=kiosk-2`);
-      await page.fill('#staff-token', TOKEN);
-      await page.click('#sign-in-button');
+      await signInAtCounter(page, '/pos?till=kiosk-2');
       await page.locator('#scan-input').waitFor();
       expect(await page.evaluate(() => 'BarcodeDetector' in globalThis)).toBe(false);
       await page.click('#camera-button');

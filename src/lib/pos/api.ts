@@ -1,15 +1,27 @@
 /**
- * The counter pages' one client for /api/pos: same origin, the staff cookie goes along, errors
- * come back as the server's own words (problem+json `detail`).
+ * The counter pages' one client for /api/pos: same origin, the staff cookie goes along with the
+ * page's CSRF token on every change, errors come back as the server's own words (problem+json
+ * `detail`).
  */
 export type PosReply<T> = { ok: true; data: T } | { ok: false; status: number; message: string };
+
+let csrf = '';
+
+/** The signed-in page's CSRF token (from the counter's layout), sent on every change. */
+export function usePosCsrf(token: string): void {
+  csrf = token;
+}
 
 export async function pos<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<PosReply<T>> {
   let res: Response;
   try {
+    const method = init.method ?? (init.body === undefined ? 'GET' : 'POST');
     res = await fetch(`/api/pos${path}`, {
-      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-      headers: init.body !== undefined ? { 'content-type': 'application/json' } : {},
+      method,
+      headers: {
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(method === 'GET' ? {} : { 'x-csrf-token': csrf })
+      },
       body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
       credentials: 'same-origin'
     });

@@ -53,7 +53,6 @@ export interface CounterChargingStarted {
 
 export const refundBody = z.strictObject({ amountOre: z.number().int().min(1) });
 export const scanBody = z.strictObject({ content: personalQrSchema });
-export const signInBody = z.strictObject({ token: z.string().min(1).max(200) });
 
 export interface CatalogueItemView {
   id: string;
