@@ -6,28 +6,20 @@
  */
 import type { Ore } from '../domain/money.js';
 import type { Receipt } from '../domain/receipt.js';
-import { PaymentProviderError } from './errors.js';
+import type { PaymentProviderError } from './errors.js';
+import { callVipps, reservationSnapshot } from './vipps-adapter.js';
 import type { InStorePayments, PushPaymentRequest } from './in-store.js';
-import type { ReservationSnapshot, ReservationStatus } from './port.js';
-import { fromAmount, toAmount } from './vipps/amount.js';
+import type { ReservationSnapshot } from './port.js';
+import { toAmount } from './vipps/amount.js';
 import type { EPaymentApi } from './vipps/epayment.js';
-import { VippsError } from './vipps/errors.js';
 import type { QrApi } from './vipps/qr.js';
-import type { GetPaymentResponse, ModificationResponse, OmReceipt, PaymentState } from './vipps/schemas.js';
-
-const STATUS: Record<PaymentState, ReservationStatus> = {
-  CREATED: 'pending',
-  AUTHORIZED: 'authorized',
-  ABORTED: 'rejected',
-  EXPIRED: 'expired',
-  TERMINATED: 'terminated'
-};
+import type { OmReceipt } from './vipps/schemas.js';
 
 export class VippsInStore implements InStorePayments {
   constructor(private readonly vipps: { epayment: EPaymentApi; qr: QrApi }) {}
 
   async push(req: PushPaymentRequest): Promise<void> {
-    await this.call('push', req.reference, () =>
+    await callVipps('push', req.reference, () =>
       this.vipps.epayment.create(
         {
           amount: toAmount(req.amountOre),
@@ -47,40 +39,23 @@ export class VippsInStore implements InStorePayments {
   }
 
   async personalQrPhone(content: string): Promise<string> {
-    return (await this.call('personalQrPhone', undefined, () => this.vipps.qr.exchange(content))).msisdn;
+    return (await callVipps('personalQrPhone', undefined, () => this.vipps.qr.exchange(content))).msisdn;
   }
 
   async get(reference: string): Promise<ReservationSnapshot> {
-    return snapshot(await this.call('get', reference, () => this.vipps.epayment.get(reference)));
+    return reservationSnapshot(await callVipps('get', reference, () => this.vipps.epayment.get(reference)));
   }
 
   async capture(reference: string, amountOre: Ore, idempotencyKey: string): Promise<ReservationSnapshot> {
-    return snapshot(await this.call('capture', reference, () => this.vipps.epayment.capture(reference, toAmount(amountOre), idempotencyKey)));
+    return reservationSnapshot(await callVipps('capture', reference, () => this.vipps.epayment.capture(reference, toAmount(amountOre), idempotencyKey)));
   }
 
   async cancel(reference: string, idempotencyKey: string): Promise<ReservationSnapshot> {
-    return snapshot(await this.call('cancel', reference, () => this.vipps.epayment.cancel(reference, idempotencyKey)));
+    return reservationSnapshot(await callVipps('cancel', reference, () => this.vipps.epayment.cancel(reference, idempotencyKey)));
   }
 
   async refund(reference: string, amountOre: Ore, idempotencyKey: string): Promise<ReservationSnapshot> {
-    return snapshot(await this.call('refund', reference, () => this.vipps.epayment.refund(reference, toAmount(amountOre), idempotencyKey)));
-  }
-
-  private async call<T>(operation: string, reference: string | undefined, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (cause) {
-      const v = cause instanceof VippsError ? cause : undefined;
-      throw new PaymentProviderError(`Vipps MobilePay ${reference ? `${operation} ${reference}` : operation} failed: ${(cause as Error)?.message ?? String(cause)}`, {
-        operation,
-        reference,
-        retryable: v?.retryable ?? false,
-        code: v?.code,
-        status: v?.status,
-        retryAfterMs: v?.retryAfterMs,
-        cause
-      });
-    }
+    return reservationSnapshot(await callVipps('refund', reference, () => this.vipps.epayment.refund(reference, toAmount(amountOre), idempotencyKey)));
   }
 }
 
@@ -109,15 +84,3 @@ export function omReceipt(receipt: Receipt): OmReceipt {
   };
 }
 
-function snapshot(p: GetPaymentResponse | ModificationResponse): ReservationSnapshot {
-  const a = p.aggregate;
-  return {
-    reference: p.reference,
-    status: STATUS[p.state],
-    amountOre: fromAmount(p.amount),
-    authorizedOre: fromAmount(a.authorizedAmount),
-    capturedOre: fromAmount(a.capturedAmount),
-    cancelledOre: fromAmount(a.cancelledAmount),
-    refundedOre: fromAmount(a.refundedAmount)
-  };
-}

@@ -6,22 +6,13 @@
 
 import type { Ore } from '../domain/money.js';
 import { PaymentProviderError } from './errors.js';
-import type { PaymentNotification, PaymentPort, PushReserveRequest, Receipt, ReservationSnapshot, ReservationStatus, ReserveRequest } from './port.js';
+import { callVipps, reservationSnapshot } from './vipps-adapter.js';
+import type { PaymentNotification, PaymentPort, PushReserveRequest, Receipt, ReservationSnapshot, ReserveRequest } from './port.js';
 import { fromAmount, toAmount } from './vipps/amount.js';
 import type { EPaymentApi } from './vipps/epayment.js';
-import { VippsError } from './vipps/errors.js';
 import type { OrderManagementApi } from './vipps/order-management.js';
-import { webhookEvent, type GetPaymentResponse, type ModificationResponse, type OmReceipt, type PaymentState } from './vipps/schemas.js';
+import { webhookEvent, type OmReceipt } from './vipps/schemas.js';
 import type { WebhooksApi } from './vipps/webhooks.js';
-
-/** Vipps payment state → plugpay's word (EP `State`; payment_states.md). */
-const STATUS: Record<PaymentState, ReservationStatus> = {
-  CREATED: 'pending',
-  AUTHORIZED: 'authorized',
-  ABORTED: 'rejected',
-  EXPIRED: 'expired',
-  TERMINATED: 'terminated'
-};
 
 export interface VippsPaymentsDeps {
   epayment: EPaymentApi;
@@ -33,7 +24,7 @@ export class VippsPayments implements PaymentPort {
   constructor(private readonly vipps: VippsPaymentsDeps) {}
 
   async reserve(req: ReserveRequest): Promise<{ redirectUrl: string }> {
-    const res = await this.call('reserve', req.reference, () =>
+    const res = await callVipps('reserve', req.reference, () =>
       this.vipps.epayment.create(
         {
           amount: toAmount(req.amountOre),
@@ -59,7 +50,7 @@ export class VippsPayments implements PaymentPort {
   }
 
   async reservePushed(req: PushReserveRequest): Promise<void> {
-    await this.call('reservePushed', req.reference, () =>
+    await callVipps('reservePushed', req.reference, () =>
       this.vipps.epayment.create(
         {
           amount: toAmount(req.amountOre),
@@ -77,26 +68,26 @@ export class VippsPayments implements PaymentPort {
   }
 
   async getReservation(reference: string): Promise<ReservationSnapshot> {
-    return snapshot(await this.call('getReservation', reference, () => this.vipps.epayment.get(reference)));
+    return reservationSnapshot(await callVipps('getReservation', reference, () => this.vipps.epayment.get(reference)));
   }
 
   async capture(reference: string, amountOre: Ore, idempotencyKey: string): Promise<ReservationSnapshot> {
     const amount = this.convert('capture', reference, amountOre);
-    return snapshot(await this.call('capture', reference, () => this.vipps.epayment.capture(reference, amount, idempotencyKey)));
+    return reservationSnapshot(await callVipps('capture', reference, () => this.vipps.epayment.capture(reference, amount, idempotencyKey)));
   }
 
   async cancel(reference: string, idempotencyKey: string): Promise<ReservationSnapshot> {
     // A plain cancel: after authorization it releases authorized − captured; before, it terminates.
-    return snapshot(await this.call('cancel', reference, () => this.vipps.epayment.cancel(reference, idempotencyKey)));
+    return reservationSnapshot(await callVipps('cancel', reference, () => this.vipps.epayment.cancel(reference, idempotencyKey)));
   }
 
   async sendReceipt(reference: string, receipt: Receipt): Promise<'sent' | 'already-sent'> {
     const body = this.toOmReceipt(reference, receipt);
-    return this.call('sendReceipt', reference, () => this.vipps.orderManagement.sendReceipt('ECOM', reference, body));
+    return callVipps('sendReceipt', reference, () => this.vipps.orderManagement.sendReceipt('ECOM', reference, body));
   }
 
   async setReceiptLink(reference: string, url: string): Promise<void> {
-    await this.call('setReceiptLink', reference, () =>
+    await callVipps('setReceiptLink', reference, () =>
       this.vipps.orderManagement.setCategory('ECOM', reference, { category: 'RECEIPT', orderDetailsUrl: url })
     );
   }
@@ -110,12 +101,12 @@ export class VippsPayments implements PaymentPort {
   async ensureWebhook(url: string, events: string[]): Promise<{ id: string; secret: string } | { id: string; secret: undefined }> {
     const webhooks = this.vipps.webhooks;
     if (!webhooks) throw new Error('ensureWebhook needs the Webhooks API');
-    const existing = await this.call('ensureWebhook', undefined, () => webhooks.list());
+    const existing = await callVipps('ensureWebhook', undefined, () => webhooks.list());
     const sameUrl = existing.filter((w) => w.url === url);
     const covering = sameUrl.find((w) => events.every((e) => w.events.includes(e)));
     if (covering) return { id: covering.id, secret: undefined };
-    const created = await this.call('ensureWebhook', undefined, () => webhooks.register(url, events));
-    for (const old of sameUrl) await this.call('ensureWebhook', undefined, () => webhooks.delete(old.id));
+    const created = await callVipps('ensureWebhook', undefined, () => webhooks.register(url, events));
+    for (const old of sameUrl) await callVipps('ensureWebhook', undefined, () => webhooks.delete(old.id));
     return created;
   }
 
@@ -157,37 +148,6 @@ export class VippsPayments implements PaymentPort {
       throw new PaymentProviderError(`${operation} ${reference}: ${(cause as Error).message}`, { operation, reference, retryable: false, cause });
     }
   }
-
-  private async call<T>(operation: string, reference: string | undefined, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (cause) {
-      const v = cause instanceof VippsError ? cause : undefined;
-      const what = reference ? `${operation} ${reference}` : operation;
-      throw new PaymentProviderError(`Vipps MobilePay ${what} failed: ${(cause as Error)?.message ?? String(cause)}`, {
-        operation,
-        reference,
-        retryable: v?.retryable ?? false,
-        code: v?.code,
-        status: v?.status,
-        retryAfterMs: v?.retryAfterMs,
-        cause
-      });
-    }
-  }
-}
-
-function snapshot(p: GetPaymentResponse | ModificationResponse): ReservationSnapshot {
-  const a = p.aggregate;
-  return {
-    reference: p.reference,
-    status: STATUS[p.state],
-    amountOre: fromAmount(p.amount),
-    authorizedOre: fromAmount(a.authorizedAmount),
-    capturedOre: fromAmount(a.capturedAmount),
-    cancelledOre: fromAmount(a.cancelledAmount),
-    refundedOre: fromAmount(a.refundedAmount)
-  };
 }
 
 const notification = webhookEvent.transform(
