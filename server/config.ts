@@ -69,6 +69,10 @@ const schema = z
       .regex(/^\d+(,\d+)*$/, 'comma-separated øre amounts, e.g. 20000,35000,50000')
       .default('20000,35000,50000'),
     TERMS_URL: z.string().min(1).default('/terms'),
+    /** Who sells the charging, as the receipt names them (the operator's legal name). */
+    SELLER_NAME: z.string().trim().min(1).max(100).default('plugpay demo AS'),
+    /** The seller's organisation number, printed on the receipt (Norway: 9 digits). */
+    SELLER_ORG_NUMBER: z.string().trim().regex(/^[0-9A-Za-z -]{4,20}$/, 'an organisation number, e.g. 999 999 999').default('999 999 999'),
     OPERATOR_TOKEN: z.string().min(8).optional(),
     PLUGPAY_SECRET: z.string().min(SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`).optional()
   })
@@ -137,6 +141,8 @@ export interface Config {
   trustedProxies: number;
   reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
   termsUrl: string;
+  /** The seller on receipts: legal name and organisation number. */
+  seller: { name: string; orgNumber: string };
   operatorToken?: string;
   /**
    * The server secret (PLUGPAY_SECRET, or in demo mode one generated into DATA_DIR). Keys are
@@ -208,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies: c.TRUSTED_PROXIES,
     reserve: { defaultOre: c.RESERVE_DEFAULT_ORE, minOre: c.RESERVE_MIN_ORE, maxOre: c.RESERVE_MAX_ORE, presetsOre: presets },
     termsUrl: c.TERMS_URL,
+    seller: { name: c.SELLER_NAME, orgNumber: c.SELLER_ORG_NUMBER },
     operatorToken: c.OPERATOR_TOKEN,
     // Real Vipps always has PLUGPAY_SECRET (the schema requires it); only demo mode makes one up.
     secret: c.PLUGPAY_SECRET !== undefined ? Buffer.from(c.PLUGPAY_SECRET, 'utf8') : io.demoSecret(c.DATA_DIR)

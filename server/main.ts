@@ -180,7 +180,8 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       offlineGraceSeconds: config.ocpp.offlineGraceSeconds,
       stopDeadlineSeconds: config.ocpp.stopDeadlineSeconds,
       reserve: config.reserve,
-      termsUrl: config.termsUrl
+      termsUrl: config.termsUrl,
+      seller: config.seller
     }
   });
   // --- several nodes: charger commands reach the node that holds the charger's socket through
@@ -267,6 +268,13 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       startSession: (body) => charging.startSession(body).catch(bridgeError),
       session: (id, token) => charging.sessionView(id, token).catch(bridgeError),
       stopSession: (id, token) => charging.stopSession(id, token).catch(bridgeError),
+      sessionOnConnector: (connectorId) => charging.sessionOnConnector(connectorId),
+      paymentUrl: (id, token) =>
+        charging.paymentUrl(id, token).then(
+          (url) => ({ url }),
+          (err) => bridgeError(err)
+        ),
+      cancelPayment: (id, token) => charging.cancelPayment(id, token).catch(bridgeError),
       operatorStations: async (token) =>
         operatorAllowed(token, config.operatorToken) ? charging.operatorStations() : { status: 403, message: 'An operator token is required.' },
       sessionCookieName

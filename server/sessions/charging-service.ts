@@ -101,6 +101,15 @@ export class ChargingService implements ChargerListener, JobRunner {
   stopSession(sessionId: string, token: string | undefined): Promise<SessionView> {
     return this.driver.stopSession(sessionId, token);
   }
+  sessionOnConnector(connectorId: string): Promise<string | null> {
+    return this.driver.sessionOnConnector(connectorId);
+  }
+  paymentUrl(sessionId: string, token: string | undefined): Promise<string> {
+    return this.driver.paymentUrl(sessionId, token);
+  }
+  cancelPayment(sessionId: string, token: string | undefined): Promise<SessionView> {
+    return this.driver.cancelPayment(sessionId, token);
+  }
   connectorView(connectorId: string): Promise<ConnectorView | null> {
     return this.views.connectorView(connectorId);
   }

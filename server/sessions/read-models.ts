@@ -4,7 +4,7 @@
  */
 import type { ConnectorView, OperatorStationView, ReceiptView, SessionView } from '../../src/lib/shared/api.js';
 import { buildReceipt, receiptTotals } from '../domain/receipt.js';
-import { isLive, runningCost, usageOf } from '../domain/session.js';
+import { failureCode, isLive, runningCost, usageOf } from '../domain/session.js';
 import type { Queryable } from '../store/db.js';
 import type { SessionRecord } from '../store/session-repository.js';
 import type { ConnectorRecord } from '../store/station-repository.js';
@@ -20,6 +20,9 @@ function sameText(a: string, b: string): boolean {
 }
 
 /** Approving in the app takes well under a minute; two minutes of silence means the driver left. */
+/** The seller when none is configured (tests and the demo). */
+const DEMO_SELLER = { name: 'plugpay demo AS', orgNumber: '999 999 999' };
+
 export const ABANDON_AFTER_MS = 2 * 60_000;
 
 const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the energy measured before it went offline.';
@@ -81,10 +84,13 @@ export class SessionReadModels {
       stoppedAt: s.stoppedAt?.toISOString(),
       stopReason: s.stopReason,
       message: s.failure ?? (s.stopReason === 'offline' ? OFFLINE_TEXT : undefined),
+      messageCode: s.failure ? failureCode(s.failure) : s.stopReason === 'offline' ? 'offline' : undefined,
+      chargerOnline: c ? c.chargerOnline : true,
+      lastMeterAt: s.lastMeterAt?.toISOString(),
       powerSeries: this.deps.live.get(s.id)?.series.slice() ?? (s.transactionId ? await this.deps.stores.sessions.powerSeries(db, s.transactionId) : []),
       tariff
     };
-    if (s.state === 'completed') v.receipt = this.receiptView(s);
+    if (s.state === 'completed') v.receipt = this.receiptView(s, c);
     return v;
   }
 
@@ -94,7 +100,7 @@ export class SessionReadModels {
     return { usage, receipt: buildReceipt(s.tariff, usage, s.captureOre ?? 0, { posId: s.connectorId, receiptNumber: s.paymentReference }) };
   }
 
-  receiptView(s: SessionRecord): ReceiptView {
+  receiptView(s: SessionRecord, c?: ConnectorRecord | null): ReceiptView {
     const { usage, receipt: r } = this.receiptOf(s);
     const captured = s.captureOre ?? 0;
     const totals = receiptTotals(r);
@@ -108,7 +114,12 @@ export class SessionReadModels {
       reservedOre: s.authorizedOre ?? s.reservedOre,
       capturedOre: captured,
       releasedOre: s.cancelledOre ?? (s.authorizedOre ?? s.reservedOre) - captured,
-      lines: r.lines.map((l) => ({ name: l.name, quantity: l.quantity, unit: l.unit, totalOre: l.totalOre }))
+      lines: r.lines.map((l) => ({ id: l.id, name: l.name, quantity: l.quantity, unit: l.unit, totalOre: l.totalOre })),
+      issuedAt: (s.stoppedAt ?? s.updatedAt ?? s.createdAt).toISOString(),
+      receiptNumber: s.paymentReference,
+      paymentMethod: 'vipps-mobilepay',
+      seller: this.deps.settings.seller ?? DEMO_SELLER,
+      address: c?.station ? [c.station.address, c.station.city].filter(Boolean).join(', ') : ''
     };
   }
 

@@ -28,6 +28,8 @@ export interface ChargingSettings {
   offlineGraceSeconds: number;
   reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
   termsUrl: string;
+  /** The seller named on receipts. Default: a demo seller. */
+  seller?: { name: string; orgNumber: string };
   /**
    * How long a stop may go unconfirmed (no StopTransaction) before the connector is taken out of
    * service and the operator alerted; the stop keeps being retried after that. Default 180 s.
@@ -62,7 +64,7 @@ export class ServiceError extends Error {
  * in-memory ones (tests/helpers/memory-stores.ts) and run a service in milliseconds.
  */
 export interface SessionStores {
-  sessions: Pick<SessionRepository, 'find' | 'findBy' | 'insert' | 'update' | 'inStates' | 'liveOnConnector' | 'liveOnConnectors' | 'liveOnCharger' | 'powerSeries' | 'countByState'>;
+  sessions: Pick<SessionRepository, 'find' | 'findBy' | 'insert' | 'update' | 'inStates' | 'liveOnConnector' | 'liveOnConnectors' | 'liveOnCharger' | 'powerSeries' | 'countByState' | 'setPaymentUrl'>;
   stations: Pick<StationRepository, 'connector' | 'connectors' | 'connectorByCharger' | 'lockConnector' | 'chargerOnline' | 'stations'>;
   outbox: Pick<OutboxRepository, 'enqueue' | 'depth' | 'deadLetters'>;
   notifications: Pick<NotificationRepository, 'seen' | 'recordOnce'>;

@@ -206,6 +206,14 @@ create index charging_sessions_live on charging_sessions(charger_id) where state
 alter table outbox add column dead_at timestamptz;
 create index outbox_dead on outbox(dead_at) where dead_at is not null and done_at is null;
 `
+  },
+  {
+    id: '009-driver',
+    sql: `
+-- Where the driver approves the payment (the provider's redirect URL): a driver who left the
+-- approval page can go back to the same payment from the connector's page.
+alter table charging_sessions add column payment_url text;
+`
   }
 ];
 

@@ -73,7 +73,16 @@ export interface ReceiptView {
   reservedOre: number;
   capturedOre: number;
   releasedOre: number;
-  lines: Array<{ name: string; quantity?: string; unit?: string; totalOre: number }>;
+  /** `id` names the line for the page to word: energy, time, idle, start or cap. */
+  lines: Array<{ id: string; name: string; quantity?: string; unit?: string; totalOre: number }>;
+  /** When the charge ended (the receipt's date and time). */
+  issuedAt: string;
+  /** The receipt number: the payment reference, also in the Vipps or MobilePay app. */
+  receiptNumber: string;
+  paymentMethod: 'vipps-mobilepay';
+  seller: { name: string; orgNumber: string };
+  /** Where the charge took place: the station's street address and city. */
+  address: string;
 }
 
 export interface SessionView {
@@ -92,8 +101,17 @@ export interface SessionView {
   stoppedAt?: string;
   /** Why it stopped: 'driver', 'charger', 'auto-stop', 'offline', 'payment', 'charger-refused', … */
   stopReason?: string;
-  /** A message for the driver when the session failed or something went wrong. */
+  /** A message for the driver when the session failed or something went wrong (English). */
   message?: string;
+  /**
+   * What `message` says, as a code the page words in the driver's language: rejected, expired,
+   * terminated, abandoned, start-rejected, start-unreachable, start-timeout, offline.
+   */
+  messageCode?: string;
+  /** False while the charger is away from plugpay: the figures are then the last ones it sent. */
+  chargerOnline: boolean;
+  /** When the newest meter reading was taken. */
+  lastMeterAt?: string;
   /** Recent power samples for the chart, oldest first (at most POWER_SERIES_POINTS). */
   powerSeries: Array<{ t: string; w: number }>;
   /**
@@ -181,6 +199,12 @@ export interface PlugpayBridge {
   startSession(body: StartSessionBody): Promise<StartSessionResult | BridgeError>;
   session(sessionId: string, token: string): Promise<SessionView | BridgeError>;
   stopSession(sessionId: string, token: string): Promise<SessionView | BridgeError>;
+  /** The session holding a connector now, if any (server side only: never sent to a page). */
+  sessionOnConnector(connectorId: string): Promise<string | null>;
+  /** Where the owner of an unapproved payment approves it. */
+  paymentUrl(sessionId: string, token: string): Promise<{ url: string } | BridgeError>;
+  /** Cancels an unapproved payment (the owner changed their mind). */
+  cancelPayment(sessionId: string, token: string): Promise<SessionView | BridgeError>;
   operatorStations(token: string | undefined): Promise<OperatorStationView[] | BridgeError>;
   /** Cookie name holding a session's capability token. */
   sessionCookieName(sessionId: string): string;
