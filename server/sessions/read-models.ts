@@ -2,7 +2,7 @@
  * Read models: what a connector, a session, a receipt and the operators' map look like, and who
  * may see a session. Reads only; it changes nothing.
  */
-import type { ConnectorView, OperatorStationView, ReceiptView, SessionView } from '../../src/lib/shared/api.js';
+import type { ConnectorView, OperatorStationView, ReceiptView, SessionView, UnavailableCode } from '../../src/lib/shared/api.js';
 import { buildReceipt, receiptTotals } from '../domain/receipt.js';
 import { failureCode, isLive, runningCost, usageOf } from '../domain/session.js';
 import type { Queryable } from '../store/db.js';
@@ -30,15 +30,15 @@ const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the ener
 export class SessionReadModels {
   constructor(private readonly deps: SessionDeps) {}
 
-  availability(c: ConnectorRecord, live: SessionRecord | null): { available: boolean; reason?: string } {
-    if (!c.station || !c.tariff) return { available: false, reason: 'This connector is not open for payment yet.' };
-    if (!c.chargerOnline || c.status === 'offline') return { available: false, reason: 'The charger is offline right now.' };
-    if (c.status === 'faulted') return { available: false, reason: 'The charger reports a fault.' };
-    if (c.status === 'unavailable') return { available: false, reason: 'The connector is out of service.' };
+  availability(c: ConnectorRecord, live: SessionRecord | null): { available: boolean; reason?: string; code?: UnavailableCode } {
+    if (!c.station || !c.tariff) return { available: false, reason: 'This connector is not open for payment yet.', code: 'not-open' };
+    if (!c.chargerOnline || c.status === 'offline') return { available: false, reason: 'The charger is offline right now.', code: 'offline' };
+    if (c.status === 'faulted') return { available: false, reason: 'The charger reports a fault.', code: 'faulted' };
+    if (c.status === 'unavailable') return { available: false, reason: 'The connector is out of service.', code: 'out-of-service' };
     if (live || ['charging', 'suspended', 'finishing', 'reserved'].includes(c.status)) {
-      return { available: false, reason: 'The connector is in use.' };
+      return { available: false, reason: 'The connector is in use.', code: 'in-use' };
     }
-    if (c.status !== 'available' && c.status !== 'preparing') return { available: false, reason: 'The connector is not ready.' };
+    if (c.status !== 'available' && c.status !== 'preparing') return { available: false, reason: 'The connector is not ready.', code: 'not-ready' };
     return { available: true };
   }
 
@@ -49,20 +49,36 @@ export class SessionReadModels {
     const live = found && !this.abandoned(found) ? found : null;
     const a = this.availability(c, live);
     const { id: _tariffId, ...tariff } = c.tariff;
+    const status = (c.chargerOnline ? c.status : 'offline') as ConnectorView['status'];
     return {
       id: c.id,
       chargerId: c.chargerId,
       connectorNo: c.connectorNo,
       plugType: c.plugType,
       maxPowerW: c.maxPowerW,
-      status: (c.chargerOnline ? c.status : 'offline') as ConnectorView['status'],
+      // Held for a driver approving the payment (or starting): not "available" to anyone else.
+      status: live && (status === 'available' || status === 'preparing') ? 'reserved' : status,
       available: a.available,
       unavailableReason: a.reason,
+      unavailableCode: a.code,
+      freeNearby: a.available ? undefined : await this.freeAtStation(c),
       station: { id: c.station.id, name: c.station.name, address: c.station.address, city: c.station.city, lat: c.station.lat, lng: c.station.lng },
       tariff,
       reserve: this.deps.settings.reserve,
       termsUrl: this.deps.settings.termsUrl
     };
+  }
+
+  /** Connectors at the same station a driver could start at now (a busy one points to them). */
+  private async freeAtStation(c: ConnectorRecord): Promise<ConnectorView['freeNearby']> {
+    if (!c.station) return [];
+    const others = (await this.deps.stores.stations.connectors(this.deps.db, { stationId: c.station.id })).filter((o) => o.id !== c.id);
+    if (others.length === 0) return [];
+    const live = new Set((await this.deps.stores.sessions.liveOnConnectors(this.deps.db, others.map((o) => o.id))).filter((l) => !this.abandoned(l)).map((l) => l.connectorId));
+    return others
+      .filter((o) => this.availability(o, live.has(o.id) ? ({} as SessionRecord) : null).available)
+      .slice(0, 4)
+      .map((o) => ({ id: o.id, connectorNo: o.connectorNo, plugType: o.plugType, maxPowerW: o.maxPowerW }));
   }
 
   async view(s: SessionRecord, db: Queryable = this.deps.db, known?: ConnectorRecord | null): Promise<SessionView> {

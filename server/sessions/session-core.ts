@@ -42,7 +42,7 @@ export interface ChargingSettings {
 /** Tells connected screens that something changed; the realtime layer implements it. */
 export interface ChangeNotifier {
   sessionChanged(view: SessionView): void;
-  connectorChanged(c: { connectorId: string; status: ConnectorView['status']; available: boolean }): void;
+  connectorChanged(c: { connectorId: string; status: ConnectorView['status']; available: boolean; unavailableCode?: ConnectorView['unavailableCode'] }): void;
   stationChanged(stationId: string): void;
 }
 
@@ -233,7 +233,7 @@ export class SessionCore {
   async notifyConnector(connectorId: string): Promise<void> {
     const view = await this.views.connectorView(connectorId);
     if (!view) return;
-    this.notifier.connectorChanged({ connectorId, status: view.status, available: view.available });
+    this.notifier.connectorChanged({ connectorId, status: view.status, available: view.available, unavailableCode: view.unavailableCode });
     this.notifier.stationChanged(view.station.id);
   }
 

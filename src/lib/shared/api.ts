@@ -36,6 +36,9 @@ export interface StationView {
   lng: number;
 }
 
+/** Why a connector cannot start a charge now. */
+export type UnavailableCode = 'not-open' | 'offline' | 'faulted' | 'out-of-service' | 'in-use' | 'not-ready';
+
 export interface ConnectorView {
   id: string;
   chargerId: string;
@@ -45,8 +48,11 @@ export interface ConnectorView {
   status: ConnectorStatusWord;
   /** True when a driver can start here now (status available or preparing, charger online, no live session). */
   available: boolean;
-  /** Why not, in words for the driver, when not available. */
+  /** Why not, in words for the driver, when not available (English; pages word the code). */
   unavailableReason?: string;
+  unavailableCode?: UnavailableCode;
+  /** When this one is not available: connectors at the same station a driver can start at now. */
+  freeNearby?: Array<{ id: string; connectorNo: number; plugType: string; maxPowerW: number }>;
   station: StationView;
   tariff: TariffView;
   reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
@@ -174,7 +180,7 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   'session:update': (s: SessionView) => void;
-  'connector:update': (c: { connectorId: string; status: ConnectorStatusWord; available: boolean }) => void;
+  'connector:update': (c: { connectorId: string; status: ConnectorStatusWord; available: boolean; unavailableCode?: UnavailableCode }) => void;
   'station:update': (s: OperatorStationView) => void;
 }
 
