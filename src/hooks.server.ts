@@ -10,7 +10,7 @@ import { building } from '$app/environment';
 import { PLUGPAY_BRIDGE, type PlugpayBridge } from '$lib/shared/api';
 import { paraglideMiddleware } from '$lib/paraglide/server';
 import { defineCustomServerStrategy } from '$lib/paraglide/runtime';
-import { pickLocale } from '$lib/i18n/locales';
+import { localeForRequest } from '$lib/i18n/locales';
 
 /** Routes that render without plugpay's services (plain content). */
 const STATIC_ROUTES = new Set(['/', '/terms', '/lang']);
@@ -19,8 +19,11 @@ function bridge(): PlugpayBridge | undefined {
   return (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE] as PlugpayBridge | undefined;
 }
 
-// The browser's languages, when the driver has not chosen one (scripts/i18n-options.mjs).
-defineCustomServerStrategy('custom-accept', { getLocale: (request) => pickLocale(request?.headers.get('accept-language')) });
+// The driver's choice, else the browser's languages (scripts/i18n-options.mjs). One strategy
+// for both: Paraglide asks custom strategies before its own cookie strategy.
+defineCustomServerStrategy('custom-driver', {
+  getLocale: (request) => localeForRequest(request?.headers.get('cookie'), request?.headers.get('accept-language'))
+});
 
 const i18n: Handle = ({ event, resolve }) =>
   paraglideMiddleware(event.request, async ({ request, locale }) => {

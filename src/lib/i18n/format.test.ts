@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatAgo, formatDateTime, formatDuration, formatKw, formatKwh, formatMoney, formatMoneyShort, formatPercent, formatQuantity } from './format';
-import { pickLocale } from './locales';
+import { localeForRequest, pickLocale } from './locales';
 
 /** Intl uses no-break and narrow no-break spaces; compare with plain ones. */
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
@@ -71,4 +71,13 @@ describe('pickLocale', () => {
     ['', undefined],
     ['sv;q=0', undefined]
   ])('%s → %s', (header, locale) => expect(pickLocale(header)).toBe(locale));
+});
+
+describe('localeForRequest', () => {
+  it('takes the driver\'s choice over the browser\'s languages, and English when neither helps', () => {
+    expect(localeForRequest('a=1; PARAGLIDE_LOCALE=fi; b=2', 'nb-NO')).toBe('fi');
+    expect(localeForRequest('PARAGLIDE_LOCALE=de', 'sv-SE,en;q=0.5')).toBe('sv');
+    expect(localeForRequest(null, 'de-DE')).toBe('en');
+    expect(localeForRequest(undefined, undefined)).toBe('en');
+  });
 });

@@ -59,3 +59,17 @@ export function pickLocale(header: string | null | undefined): Locale | undefine
     .sort((a, b) => b.weight - a.weight || a.i - b.i);
   return ranked[0]?.locale;
 }
+
+/**
+ * The driver's language for a request: their own choice (the cookie the language switch sets)
+ * first, then the browser's Accept-Language, then English.
+ */
+export function localeForRequest(cookieHeader: string | null | undefined, acceptLanguage: string | null | undefined): Locale {
+  const chosen = cookieHeader
+    ?.split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${LOCALE_COOKIE}=`))
+    ?.slice(LOCALE_COOKIE.length + 1);
+  if (isLocale(chosen)) return chosen;
+  return pickLocale(acceptLanguage) ?? DEFAULT_LOCALE;
+}
