@@ -1,9 +1,10 @@
 /**
- * A connector's live status for its landing page, over Socket.IO. The socket client is loaded
- * after the page has shown (it is not needed to read the price or to pay), and the connection
- * can be paused while the page sits in the back/forward cache.
+ * A connector's live status for its landing page: asked of plugpay's API every few seconds while
+ * the page is visible, and at once when it becomes visible again. A plain fetch keeps the
+ * Socket.IO client (the largest script plugpay has) out of the page a driver opens first, and
+ * leaves nothing open that would keep the page out of the back/forward cache.
  */
-import type { ConnectorStatusWord, UnavailableCode } from '$lib/shared/api';
+import type { ConnectorStatusWord, ConnectorView, UnavailableCode } from '$lib/shared/api';
 
 export interface ConnectorUpdate {
   status: ConnectorStatusWord;
@@ -11,38 +12,54 @@ export interface ConnectorUpdate {
   unavailableCode?: UnavailableCode;
 }
 
-export function followConnector(connectorId: string, onUpdate: (u: ConnectorUpdate) => void): { pause(): void; resume(): void } {
-  let socket: import('$lib/socket').PlugpaySocket | undefined;
-  let stopped = false;
+/** How often a visible landing page asks. */
+export const POLL_MS = 4000;
 
-  async function open() {
-    const { connectSocket, request } = await import('$lib/socket');
-    if (stopped || socket) return;
-    const s = connectSocket();
-    socket = s;
-    s.on('connect', async () => {
+export function followConnector(connectorId: string, onUpdate: (u: ConnectorUpdate) => void): { pause(): void; resume(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running = false;
+
+  async function ask() {
+    timer = undefined;
+    if (!running) return;
+    if (document.visibilityState === 'visible') {
       try {
-        const c = await request(s, 8000, 'connector:join', { connectorId });
-        onUpdate({ status: c.status, available: c.available, unavailableCode: c.unavailableCode });
-      } catch (err) {
-        console.warn('plugpay: connector:join failed', err);
+        const res = await fetch(`/api/connectors/${encodeURIComponent(connectorId)}`, { headers: { accept: 'application/json' }, cache: 'no-store' });
+        if (res.ok) {
+          const c = (await res.json()) as ConnectorView;
+          if (running) onUpdate({ status: c.status, available: c.available, unavailableCode: c.unavailableCode });
+        }
+      } catch {
+        // No network right now: the next round asks again.
       }
-    });
-    s.on('connector:update', (u) => {
-      if (u.connectorId === connectorId) onUpdate({ status: u.status, available: u.available, unavailableCode: u.unavailableCode });
-    });
+    }
+    if (running) timer = setTimeout(ask, POLL_MS);
   }
 
-  open().catch((err) => console.warn('plugpay: live status unavailable', err));
+  const onVisible = () => {
+    if (document.visibilityState !== 'visible' || !running) return;
+    if (timer) clearTimeout(timer);
+    void ask();
+  };
+
+  function resume() {
+    if (running) return;
+    running = true;
+    document.addEventListener('visibilitychange', onVisible);
+    timer = setTimeout(ask, POLL_MS);
+  }
+
+  resume();
   return {
     pause() {
-      stopped = true;
-      socket?.disconnect();
-      socket = undefined;
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      document.removeEventListener('visibilitychange', onVisible);
     },
     resume() {
-      stopped = false;
-      open().catch((err) => console.warn('plugpay: live status unavailable', err));
+      resume();
+      onVisible();
     }
   };
 }

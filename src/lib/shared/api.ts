@@ -216,14 +216,5 @@ export interface PlugpayBridge {
   sessionCookieName(sessionId: string): string;
 }
 
-/** How many power points the session page's chart keeps. */
-export const POWER_SERIES_POINTS = 60;
-
-/** The session after an update: a meter update's newest power point is appended to the series. */
-export function mergeSessionUpdate(current: SessionView, update: SessionView): SessionView {
-  if (!update.powerSeriesTail) return update;
-  const last = current.powerSeries.at(-1)?.t;
-  const fresh = update.powerSeries.filter((p) => last === undefined || p.t > last);
-  const { powerSeriesTail: _tail, ...rest } = update;
-  return { ...rest, powerSeries: [...current.powerSeries, ...fresh].slice(-POWER_SERIES_POINTS) };
-}
+// The live page's merge lives in a module without zod, so the browser does not load zod.
+export { POWER_SERIES_POINTS, mergeSessionUpdate } from './session-update.js';

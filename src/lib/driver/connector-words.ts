@@ -1,9 +1,10 @@
 /**
- * Codes from the server, worded in the driver's language. The server sends codes (session
- * states, failure reasons, why a connector is busy, receipt line ids); only the pages word them.
+ * A connector's codes worded in the driver's language (the landing page): statuses, why it is
+ * busy, amount problems and form failures. The server sends codes; only the pages word them.
+ * Kept apart from the session's words (session-words.ts) so each page ships only its own.
  */
 import { m } from '$lib/paraglide/messages';
-import type { ConnectorStatusWord, SessionState, UnavailableCode } from '$lib/shared/api';
+import type { ConnectorStatusWord, UnavailableCode } from '$lib/shared/api';
 import type { AmountProblem } from '$lib/amount';
 
 export function connectorStatusWord(s: ConnectorStatusWord): string {
@@ -57,68 +58,6 @@ export function unavailableWords(code: UnavailableCode | undefined, status: Conn
       return m.unavailable_in_use();
     default:
       return m.unavailable_not_ready();
-  }
-}
-
-export function sessionStateWord(s: SessionState): string {
-  switch (s) {
-    case 'awaiting_payment':
-      return m.state_awaiting_payment();
-    case 'starting':
-      return m.state_starting();
-    case 'charging':
-      return m.state_charging();
-    case 'stopping':
-      return m.state_stopping();
-    case 'finalizing':
-      return m.state_finalizing();
-    case 'completed':
-      return m.state_completed();
-    default:
-      return m.state_failed();
-  }
-}
-
-/** A session's failure or stop reason, without "you have not been charged" (said once, elsewhere). */
-export function failureWords(code: string | undefined): string {
-  switch (code) {
-    case 'rejected':
-      return m.failure_rejected();
-    case 'expired':
-      return m.failure_expired();
-    case 'terminated':
-      return m.failure_terminated();
-    case 'abandoned':
-      return m.failure_abandoned();
-    case 'cancelled':
-      return m.failure_cancelled();
-    case 'start-rejected':
-      return m.failure_start_rejected();
-    case 'start-unreachable':
-      return m.failure_start_unreachable();
-    case 'start-timeout':
-      return m.failure_start_timeout();
-    case 'offline':
-      return m.failure_offline();
-    default:
-      return m.failure_other();
-  }
-}
-
-export function receiptLineWords(id: string): string {
-  switch (id) {
-    case 'energy':
-      return m.line_energy();
-    case 'time':
-      return m.line_time();
-    case 'idle':
-      return m.line_idle();
-    case 'start':
-      return m.line_start();
-    case 'cap':
-      return m.line_cap();
-    default:
-      return id;
   }
 }
 
