@@ -83,6 +83,7 @@ describe('languages', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     for (const lang of ['fi', 'da', 'sv', 'nb']) {
       await page.selectOption('#language-select', lang);
+      await page.click('#language-submit');
       await eventually(async () => (await page.getAttribute('html', 'lang')) === lang, 15_000, `lang=${lang}`);
     }
     expect((await page.locator('#pay-button').textContent())?.trim()).toBe('Betal med Vipps MobilePay');
