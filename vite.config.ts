@@ -1,9 +1,13 @@
 import { sveltekit } from '@sveltejs/kit/vite';
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { defineConfig } from 'vitest/config';
 import { testServiceEnv } from './tests/test-services.js';
+import { paraglideOptions } from './scripts/i18n-options.mjs';
 
 export default defineConfig({
-  plugins: [sveltekit()],
+  // The driver's languages: messages/*.json compiled into src/lib/paraglide (generated, not
+  // committed; `npm run i18n` does the same for svelte-check).
+  plugins: [paraglideVitePlugin(paraglideOptions), sveltekit()],
   test: {
     include: ['server/**/*.test.ts', 'src/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',

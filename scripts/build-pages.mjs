@@ -8,7 +8,7 @@ import { isStale, root } from './freshness.mjs';
 export { root };
 
 export function pagesAreStale() {
-  return isStale(join(root, 'build', 'handler.js'), ['src', 'static', 'svelte.config.js', 'vite.config.ts']);
+  return isStale(join(root, 'build', 'handler.js'), ['src', 'static', 'messages', 'project.inlang/settings.json', 'svelte.config.js', 'vite.config.ts']);
 }
 
 export function buildPagesIfStale({ quiet = false } = {}) {

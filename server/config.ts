@@ -95,6 +95,10 @@ const schema = z
     MEMBER_TICK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     MEMBER_SCHEDULER: bool.default(true),
     VIPPS_LOGIN_AUTH_METHOD: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    /** Who sells the charging, as the receipt names them (the operator's legal name). */
+    SELLER_NAME: z.string().trim().min(1).max(100).default('plugpay demo AS'),
+    /** The seller's organisation number, printed on the receipt (Norway: 9 digits). */
+    SELLER_ORG_NUMBER: z.string().trim().regex(/^[0-9A-Za-z -]{4,20}$/, 'an organisation number, e.g. 999 999 999').default('999 999 999'),
     OPERATOR_TOKEN: z.string().min(8).optional(),
     /** A tile server for the operators' map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; unset: outlines only. */
     MAP_TILE_URL: z
@@ -187,6 +191,8 @@ export interface Config {
     scheduler: boolean;
     loginAuthMethod: 'client_secret_basic' | 'client_secret_post';
   };
+  /** The seller on receipts: legal name and organisation number. */
+  seller: { name: string; orgNumber: string };
   operatorToken?: string;
   /** The operators' map: an optional tile server (MAP_TILE_URL) and its attribution. */
   map: { tileUrl?: string; tileAttribution?: string };
@@ -277,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       scheduler: c.MEMBER_SCHEDULER,
       loginAuthMethod: c.VIPPS_LOGIN_AUTH_METHOD
     },
+    seller: { name: c.SELLER_NAME, orgNumber: c.SELLER_ORG_NUMBER },
     operatorToken: c.OPERATOR_TOKEN,
     map: { tileUrl: c.MAP_TILE_URL, tileAttribution: c.MAP_TILE_ATTRIBUTION },
     // Real Vipps always has PLUGPAY_SECRET (the schema requires it); only demo mode makes one up.

@@ -4,6 +4,7 @@
  * simulated charger fleet).
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import compression from 'compression';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -194,7 +195,8 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       offlineGraceSeconds: config.ocpp.offlineGraceSeconds,
       stopDeadlineSeconds: config.ocpp.stopDeadlineSeconds,
       reserve: config.reserve,
-      termsUrl: config.termsUrl
+      termsUrl: config.termsUrl,
+      seller: config.seller
     }
   });
   // --- several nodes: charger commands reach the node that holds the charger's socket through
@@ -276,11 +278,14 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   const honoListener = getRequestListener(app.fetch);
   const pages = opts.pages === false ? null : await loadPages(logger);
   const ownPaths = /^\/(api|webhooks|sandbox|metrics)(\/|$|\?)/;
+  // Pages' HTML is compressed on the way out (gzip or deflate, as the phone accepts; built
+  // assets come precompressed from the build).
+  const compress = compression({ threshold: 1024 });
   handle = (req, res) => {
     const path = req.url ?? '/';
     if (ownPaths.test(path) || !pages) return void honoListener(req, res);
     req.headers[PROTO_HEADER] = forwardedProto(req);
-    pages(req, res, () => honoListener(req, res));
+    compress(req as Parameters<typeof compress>[0], res as Parameters<typeof compress>[1], () => pages(req, res, () => honoListener(req, res)));
   };
 
   // --- realtime and OCPP share the server's upgrade event
@@ -317,6 +322,13 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       },
       session: (id, token) => charging.sessionView(id, token).catch(bridgeError),
       stopSession: (id, token) => charging.stopSession(id, token).catch(bridgeError),
+      sessionOnConnector: (connectorId) => charging.sessionOnConnector(connectorId),
+      paymentUrl: (id, token) =>
+        charging.paymentUrl(id, token).then(
+          (url) => ({ url }),
+          (err) => bridgeError(err)
+        ),
+      cancelPayment: (id, token) => charging.cancelPayment(id, token).catch(bridgeError),
       operatorStations: async (token) =>
         operatorAllowed(token, config.operatorToken) ? charging.operatorStations() : { status: 403, message: 'An operator token is required.' },
       sessionCookieName

@@ -2,19 +2,40 @@
  * Hands plugpay's services to every page: main.ts publishes a PlugpayBridge on
  * globalThis[PLUGPAY_BRIDGE] before mounting this handler. Without it the pages that need data
  * cannot work, so they answer 503 with a clear message instead of failing somewhere deeper.
+ * Every page is rendered in the driver's language (see i18n below).
  */
 import type { Handle } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { building } from '$app/environment';
 import { PLUGPAY_BRIDGE, type PlugpayBridge } from '$lib/shared/api';
 import { staffHandle } from '$lib/server/staff-handle';
+import { paraglideMiddleware } from '$lib/paraglide/server';
+import { defineCustomServerStrategy } from '$lib/paraglide/runtime';
+import { localeForRequest } from '$lib/i18n/locales';
 
 /** Routes that render without plugpay's services (plain content). */
-const STATIC_ROUTES = new Set(['/', '/terms']);
+const STATIC_ROUTES = new Set(['/', '/terms', '/lang']);
 
 function bridge(): PlugpayBridge | undefined {
   return (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE] as PlugpayBridge | undefined;
 }
+
+// The driver's choice, else the browser's languages (scripts/i18n-options.mjs). One strategy
+// for both: Paraglide asks custom strategies before its own cookie strategy.
+defineCustomServerStrategy('custom-driver', {
+  getLocale: (request) => localeForRequest(request?.headers.get('cookie'), request?.headers.get('accept-language'))
+});
+
+const i18n: Handle = ({ event, resolve }) =>
+  paraglideMiddleware(event.request, async ({ request, locale }) => {
+    event.request = request;
+    const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', locale) });
+    if (response.headers.get('content-type')?.startsWith('text/html')) {
+      response.headers.set('content-language', locale);
+      response.headers.append('vary', 'Accept-Language, Cookie');
+    }
+    return response;
+  });
 
 const services: Handle = async ({ event, resolve }) => {
   const plugpay = bridge();
@@ -33,5 +54,5 @@ const services: Handle = async ({ event, resolve }) => {
   return resolve(event);
 };
 
-/** plugpay's services first, then who is signed in (staff pages and their CSRF tokens). */
-export const handle = sequence(services, staffHandle);
+/** The driver's language first, then plugpay's services, then who is signed in (staff pages and their CSRF tokens). */
+export const handle = sequence(i18n, services, staffHandle);

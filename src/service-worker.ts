@@ -5,13 +5,21 @@
 /**
  * plugpay's service worker: the app shell (built JS/CSS and static files) is precached so a
  * page opens fast on a weak signal at a cold charger; pages are network-first (status, price
- * and sessions must be live) with an offline page as the fallback. /api and /socket.io are never
- * touched: stale money or session data is worse than none.
+ * and sessions must be live). A driver's own pages (the start page with "my charging", and a
+ * session page) are also copied when they load, so that a reload without a network still shows
+ * the charge: the page then says it is offline and shows the last known figures (kept on the
+ * phone) with their age. Anything else offline gets the offline page. /api and /socket.io are
+ * never touched: stale money or session data is worse than none.
  */
 import { build, files, version } from '$service-worker';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 const CACHE = `plugpay-shell-${version}`;
+/** Copies of the driver's own pages, for a reload without a network (kept across versions: the
+ * copy's scripts are in the shell of the version that made it, so it is cleared with it). */
+const PAGES = `plugpay-pages-${version}`;
+/** The start page and session pages: the pages a driver reloads mid-charge. */
+const KEEP_COPY = /^\/(s\/[A-Za-z0-9_-]{8,64})?$/;
 const OFFLINE_URL = '/offline.html';
 const SHELL = [...build, ...files];
 const NEVER = ['/api/', '/socket.io/', '/ocpp/', '/webhooks/', '/sandbox/'];
@@ -29,7 +37,7 @@ sw.addEventListener('install', (event) => {
 sw.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
-      for (const key of await caches.keys()) if (key !== CACHE) await caches.delete(key);
+      for (const key of await caches.keys()) if (key !== CACHE && key !== PAGES) await caches.delete(key);
       await sw.clients.claim();
     })()
   );
@@ -43,13 +51,24 @@ sw.addEventListener('fetch', (event) => {
   if (NEVER.some((p) => url.pathname.startsWith(p) || url.pathname === p.slice(0, -1))) return;
 
   if (request.mode === 'navigate') {
-    // Network first; the offline page only when the network is gone. Pages are never cached:
-    // they carry live status and a session's state.
+    // Network first. A driver's own page is copied (without its query: the session token may
+    // ride on the first visit's URL); offline, the copy, else the offline page.
+    const copyKey = KEEP_COPY.test(url.pathname) ? url.origin + url.pathname : null;
     event.respondWith(
-      fetch(request).catch(async () => {
-        const cached = await caches.match(OFFLINE_URL);
-        return cached ?? new Response('You are offline.', { status: 503, headers: { 'content-type': 'text/plain' } });
-      })
+      fetch(request)
+        .then(async (response) => {
+          if (copyKey && response.ok && response.type === 'basic') {
+            const copy = response.clone();
+            event.waitUntil(caches.open(PAGES).then((c) => c.put(copyKey, copy)));
+          }
+          return response;
+        })
+        .catch(async () => {
+          const kept = copyKey ? await caches.match(copyKey, { cacheName: PAGES }) : undefined;
+          if (kept) return kept;
+          const offline = await caches.match(OFFLINE_URL);
+          return offline ?? new Response('You are offline.', { status: 503, headers: { 'content-type': 'text/plain' } });
+        })
     );
     return;
   }

@@ -16,6 +16,8 @@ describe('session transitions', () => {
     ['authorized after plugpay gave up → release it', aSession({ state: 'failed' }), { type: 'payment-authorized', amountOre: 35000 }, 'failed', ['release'], true],
     ['a second authorization of a released session does nothing', aSession({ state: 'failed', authorizedOre: 35000 }), { type: 'payment-authorized', amountOre: 35000 }, 'failed', [], false],
     ['abandoned before approval → release', aSession(), { type: 'abandoned' }, 'failed', ['release'], true],
+    ['cancelled by the driver before approval → release', aSession(), { type: 'cancelled-by-driver' }, 'failed', ['release'], true],
+    ['a driver cannot cancel a running session this way', charging(), { type: 'cancelled-by-driver' }, 'charging', [], false],
     ['abandoning a running session does nothing', charging(), { type: 'abandoned' }, 'charging', [], false],
     ['rejected in the app', aSession(), { type: 'payment-failed', status: 'rejected' }, 'failed', [], true],
     ['expired', aSession(), { type: 'payment-failed', status: 'expired' }, 'failed', [], true],
@@ -64,6 +66,20 @@ describe('meter values', () => {
     const r = transition(charging({ energyWh: 3500, lastMeterAt: at(60) }), { type: 'meter', energyWh: 9000, powerW: 1, at: at(30), receivedAt: at(30) }, ctx);
     expect(r.applied).toBe(false);
     expect(r.session.energyWh).toBe(3500);
+  });
+
+  it('derives the power from the energy readings when the charger sends energy only', () => {
+    // 100 Wh more in 30 s is 12 kW.
+    const s = charging({ energyWh: 1000, lastMeterAt: at(30), powerW: 0 });
+    const r = transition(s, { type: 'meter', energyWh: 1000 + 1100, at: at(60), receivedAt: at(60) }, ctx);
+    expect(r.session.energyWh).toBe(1100);
+    expect(r.session.powerW).toBe(12000);
+    // A power reading, when sent, is what the charger measured.
+    const reported = transition(s, { type: 'meter', energyWh: 1000 + 1100, powerW: 11000, at: at(60), receivedAt: at(60) }, ctx);
+    expect(reported.session.powerW).toBe(11000);
+    // A power-only sample keeps the last power it had, not 0 from an unchanged register.
+    const powerOnly = transition({ ...s, powerW: 7000 }, { type: 'meter', at: at(60), receivedAt: at(60) }, ctx);
+    expect(powerOnly.session.powerW).toBe(7000);
   });
 
   it('auto-stops on the energy rate even when the charger reports no power', () => {

@@ -72,6 +72,8 @@ export type SessionEvent =
   | { type: 'payment-failed'; status: 'rejected' | 'expired' | 'terminated' }
   /** The driver walked away from the approval and another driver wants the connector. */
   | { type: 'abandoned' }
+  /** The driver cancelled the payment from plugpay's page before approving it. */
+  | { type: 'cancelled-by-driver' }
   | { type: 'start-rejected'; why: 'rejected' | 'unreachable' | 'timeout' }
   /** `at` is the charger's timestamp; `receivedAt` is plugpay's clock when the message came in. */
   | { type: 'transaction-started'; transactionId: number; meterStartWh: number; at: Date; receivedAt: Date }
@@ -109,10 +111,21 @@ const FAILURE_TEXT: Record<string, string> = {
   expired: 'The payment was not approved in time. You have not been charged.',
   terminated: 'The payment was cancelled. You have not been charged.',
   abandoned: 'The payment was not approved, and another driver has taken the connector. You have not been charged.',
+  cancelled: 'You cancelled the payment. You have not been charged.',
   'start-rejected': 'The charger refused to start. Your reservation has been released; you have not been charged.',
   'start-unreachable': 'The charger could not be reached. Your reservation has been released; you have not been charged.',
   'start-timeout': 'The charger did not start in time. Is the cable plugged in? Your reservation has been released; you have not been charged.'
 };
+
+/**
+ * The code of a stored failure text, for the pages to word in the driver's language. Texts
+ * stored before codes existed (or unknown ones) give undefined; the page then shows a general
+ * failure in the driver's language.
+ */
+export function failureCode(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  return Object.entries(FAILURE_TEXT).find(([, t]) => t === text)?.[0];
+}
 
 const unchanged = (session: Session): Transition => ({ session, commands: [], applied: false });
 
@@ -255,6 +268,16 @@ function reservationTransition(s: Session, e: Exclude<SessionEvent, { type: 'mem
         applied: true
       };
 
+    case 'cancelled-by-driver':
+      if (s.state !== 'awaiting_payment') return unchanged(s);
+      // Like an abandoned one: settle reads the payment and terminates it (or releases it, if
+      // the approval crossed the cancel).
+      return {
+        session: { ...s, state: 'failed', stopReason: 'payment', failure: FAILURE_TEXT.cancelled },
+        commands: [{ type: 'release' }],
+        applied: true
+      };
+
     case 'start-rejected':
       if (s.state !== 'starting') return unchanged(s);
       return {
@@ -293,14 +316,16 @@ function reservationTransition(s: Session, e: Exclude<SessionEvent, { type: 'mem
         e.energyWh !== undefined && s.meterStartWh !== undefined ? Math.max(s.energyWh, e.energyWh - s.meterStartWh) : s.energyWh;
       const bounded = boundEnergy(claimed, s.maxPowerW, s.startedAt, e.receivedAt);
       const energyWh = Math.max(s.energyWh, bounded.value);
-      const powerW = e.powerW === undefined ? s.powerW : Math.max(0, Math.min(e.powerW, s.maxPowerW ? s.maxPowerW * 2 : e.powerW));
-      const found = [...when.anomalies, ...bounded.anomalies.filter((a) => a !== 'no-power-rating')];
-      const next: Session = { ...s, energyWh, powerW, lastMeterAt: at, ...trackIdle(s, energyWh, powerW, at), anomalies: withAnomalies(s, found) };
       // Power as the energy actually grew since the last sample: a charger that reports no power,
       // or reports it late, must not let the cost run past the reservation.
       const since = s.lastMeterAt ?? s.startedAt;
       const seconds = since ? (at.getTime() - since.getTime()) / 1000 : 0;
       const observedW = seconds > 0 ? Math.ceil(((energyWh - s.energyWh) * 3600) / seconds) : 0;
+      // A charger that sends energy only: the driver sees the power the energy readings imply.
+      const reportedW = e.powerW ?? (seconds > 0 && e.energyWh !== undefined ? observedW : undefined);
+      const powerW = reportedW === undefined ? s.powerW : Math.max(0, Math.min(reportedW, s.maxPowerW ? s.maxPowerW * 2 : reportedW));
+      const found = [...when.anomalies, ...bounded.anomalies.filter((a) => a !== 'no-power-rating')];
+      const next: Session = { ...s, energyWh, powerW, lastMeterAt: at, ...trackIdle(s, energyWh, powerW, at), anomalies: withAnomalies(s, found) };
       if (
         s.state === 'charging' &&
         shouldAutoStop(

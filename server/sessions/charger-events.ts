@@ -7,6 +7,9 @@ import { isLive, transition, type SessionEvent } from '../domain/session.js';
 import type { SessionRecord } from '../store/session-repository.js';
 import type { SessionCore, SessionDeps } from './session-core.js';
 
+/** The StartTransaction answer goes out first; the TriggerMessage follows it. */
+const FIRST_METER_DELAY_MS = 300;
+
 export class ChargerEvents implements ChargerListener {
   constructor(
     private readonly deps: SessionDeps,
@@ -20,6 +23,7 @@ export class ChargerEvents implements ChargerListener {
 
   async chargerOnline(e: ChargerOnline): Promise<void> {
     await this.stationOf(e.chargerId);
+    await this.tellDrivers(e.chargerId);
   }
 
   async chargerOffline(e: ChargerOffline): Promise<void> {
@@ -33,6 +37,14 @@ export class ChargerEvents implements ChargerListener {
       });
     }
     await this.stationOf(e.chargerId);
+    await this.tellDrivers(e.chargerId);
+  }
+
+  /** The phones of a charger's running sessions learn at once that it left or came back. */
+  private async tellDrivers(chargerId: string): Promise<void> {
+    for (const s of await this.deps.stores.sessions.liveOnCharger(this.deps.db, chargerId)) {
+      if (s.state === 'starting' || s.state === 'charging' || s.state === 'stopping') await this.core.publish(this.deps.live.freshest(s), 'meter');
+    }
   }
 
   private async stationOf(chargerId: string): Promise<void> {
@@ -80,7 +92,18 @@ export class ChargerEvents implements ChargerListener {
       return s.state === 'charging' || s.state === 'stopping' ? 'accepted' : 'invalid';
     }
     const saved = await this.core.apply(s.id, { type: 'transaction-started', transactionId: e.transactionId, meterStartWh: e.meterStartWh, at: e.at, receivedAt: this.deps.clock.now() });
-    if (saved?.state === 'charging' && saved.transactionId === e.transactionId) return 'accepted';
+    if (saved?.state === 'charging' && saved.transactionId === e.transactionId) {
+      // The driver should see energy at once, not after the charger's first meter interval: ask
+      // for a reading (TriggerMessage) right after this answer has gone out.
+      await this.deps.stores.outbox.enqueue(this.deps.db, {
+        kind: 'first-meter',
+        sessionId: s.id,
+        idempotencyKey: `${s.paymentReference}-first-meter-${e.transactionId}`,
+        runAt: new Date(this.deps.clock.now().getTime() + FIRST_METER_DELAY_MS)
+      });
+      this.core.wakeWorker();
+      return 'accepted';
+    }
     // Too late (the start timed out and the reservation is released): the charger must stop. The
     // stop is a job like every charger command (sent after this answer, retried while the
     // charger is away), not a fire-and-forget call.
@@ -130,7 +153,7 @@ export class ChargerEvents implements ChargerListener {
       }
       const next: SessionRecord = { ...entry.session, ...t.session };
       this.core.noteAnomalies(entry.session, next);
-      this.deps.live.meterChanged(next, e.powerW !== undefined ? { t: next.lastMeterAt!.toISOString(), w: Math.round(next.powerW) } : undefined);
+      this.deps.live.meterChanged(next, e.powerW !== undefined || e.energyWh !== undefined ? { t: next.lastMeterAt!.toISOString(), w: Math.round(next.powerW) } : undefined);
       await this.core.publishMeter(next);
       this.core.hooks.meterPublished?.(performance.now() - came);
     });

@@ -116,6 +116,15 @@ export class ChargingService implements ChargerListener, JobRunner {
   startMemberSession(input: { connectorId: string; memberId: string; budgetOre: number }): Promise<{ sessionId: string; token: string }> {
     return this.members.start(input);
   }
+  sessionOnConnector(connectorId: string): Promise<string | null> {
+    return this.driver.sessionOnConnector(connectorId);
+  }
+  paymentUrl(sessionId: string, token: string | undefined): Promise<string> {
+    return this.driver.paymentUrl(sessionId, token);
+  }
+  cancelPayment(sessionId: string, token: string | undefined): Promise<SessionView> {
+    return this.driver.cancelPayment(sessionId, token);
+  }
   connectorView(connectorId: string): Promise<ConnectorView | null> {
     return this.views.connectorView(connectorId);
   }

@@ -40,6 +40,7 @@ export class DriverActions {
         returnUrl: `${publicUrl}/s/${id}?t=${token}`,
         idempotencyKey: `${reference}-create`
       });
+      await this.deps.stores.sessions.setPaymentUrl(this.deps.db, id, redirectUrl);
       this.deps.logger.info({ sessionId: id, connectorId: c.id, amountOre: input.amountOre }, 'reservation created');
       this.core.notifyConnector(c.id).catch(() => undefined);
       return { sessionId: id, token, redirectUrl };
@@ -101,6 +102,31 @@ export class DriverActions {
       await this.core.publish(superseded);
     }
     return { id, token, reference, c };
+  }
+
+  /**
+   * The session that holds a connector now (a reservation left unapproved too long holds
+   * nothing), for the connector's page to recognise the driver's own session by its cookie.
+   */
+  async sessionOnConnector(connectorId: string): Promise<string | null> {
+    const live = await this.deps.stores.sessions.liveOnConnector(this.deps.db, connectorId);
+    return live && !this.views.abandoned(live) ? live.id : null;
+  }
+
+  /** Where a driver who left the approval page goes back to the same payment. */
+  async paymentUrl(sessionId: string, token: string | undefined): Promise<string> {
+    const s = await this.views.authorized(sessionId, token, 'stop');
+    if (s.state !== 'awaiting_payment' || this.views.abandoned(s) || !s.paymentUrl) {
+      throw new ServiceError(409, 'This payment no longer waits for approval.');
+    }
+    return s.paymentUrl;
+  }
+
+  /** The driver changed their mind before approving: the payment is cancelled, the connector freed. */
+  async cancelPayment(sessionId: string, token: string | undefined): Promise<SessionView> {
+    const s = await this.views.authorized(sessionId, token, 'stop');
+    if (s.state === 'awaiting_payment') await this.core.apply(s.id, { type: 'cancelled-by-driver' });
+    return this.views.view((await this.deps.stores.sessions.find(this.deps.db, s.id))!);
   }
 
   async stopSession(sessionId: string, token: string | undefined): Promise<SessionView> {

@@ -2,9 +2,9 @@
  * Read models: what a connector, a session, a receipt and the operators' map look like, and who
  * may see a session. Reads only; it changes nothing.
  */
-import type { ConnectorView, OperatorStationView, ReceiptView, SessionView } from '../../src/lib/shared/api.js';
+import type { ConnectorView, OperatorStationView, ReceiptView, SessionView, UnavailableCode } from '../../src/lib/shared/api.js';
 import { buildReceipt, receiptTotals } from '../domain/receipt.js';
-import { isLive, runningCost, usageOf } from '../domain/session.js';
+import { failureCode, isLive, runningCost, usageOf } from '../domain/session.js';
 import type { Queryable } from '../store/db.js';
 import type { SessionRecord } from '../store/session-repository.js';
 import type { ConnectorRecord } from '../store/station-repository.js';
@@ -20,6 +20,9 @@ function sameText(a: string, b: string): boolean {
 }
 
 /** Approving in the app takes well under a minute; two minutes of silence means the driver left. */
+/** The seller when none is configured (tests and the demo). */
+const DEMO_SELLER = { name: 'plugpay demo AS', orgNumber: '999 999 999' };
+
 export const ABANDON_AFTER_MS = 2 * 60_000;
 
 const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the energy measured before it went offline.';
@@ -27,15 +30,15 @@ const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the ener
 export class SessionReadModels {
   constructor(private readonly deps: SessionDeps) {}
 
-  availability(c: ConnectorRecord, live: SessionRecord | null): { available: boolean; reason?: string } {
-    if (!c.station || !c.tariff) return { available: false, reason: 'This connector is not open for payment yet.' };
-    if (!c.chargerOnline || c.status === 'offline') return { available: false, reason: 'The charger is offline right now.' };
-    if (c.status === 'faulted') return { available: false, reason: 'The charger reports a fault.' };
-    if (c.status === 'unavailable') return { available: false, reason: 'The connector is out of service.' };
+  availability(c: ConnectorRecord, live: SessionRecord | null): { available: boolean; reason?: string; code?: UnavailableCode } {
+    if (!c.station || !c.tariff) return { available: false, reason: 'This connector is not open for payment yet.', code: 'not-open' };
+    if (!c.chargerOnline || c.status === 'offline') return { available: false, reason: 'The charger is offline right now.', code: 'offline' };
+    if (c.status === 'faulted') return { available: false, reason: 'The charger reports a fault.', code: 'faulted' };
+    if (c.status === 'unavailable') return { available: false, reason: 'The connector is out of service.', code: 'out-of-service' };
     if (live || ['charging', 'suspended', 'finishing', 'reserved'].includes(c.status)) {
-      return { available: false, reason: 'The connector is in use.' };
+      return { available: false, reason: 'The connector is in use.', code: 'in-use' };
     }
-    if (c.status !== 'available' && c.status !== 'preparing') return { available: false, reason: 'The connector is not ready.' };
+    if (c.status !== 'available' && c.status !== 'preparing') return { available: false, reason: 'The connector is not ready.', code: 'not-ready' };
     return { available: true };
   }
 
@@ -46,20 +49,36 @@ export class SessionReadModels {
     const live = found && !this.abandoned(found) ? found : null;
     const a = this.availability(c, live);
     const { id: _tariffId, ...tariff } = c.tariff;
+    const status = (c.chargerOnline ? c.status : 'offline') as ConnectorView['status'];
     return {
       id: c.id,
       chargerId: c.chargerId,
       connectorNo: c.connectorNo,
       plugType: c.plugType,
       maxPowerW: c.maxPowerW,
-      status: (c.chargerOnline ? c.status : 'offline') as ConnectorView['status'],
+      // Held for a driver approving the payment (or starting): not "available" to anyone else.
+      status: live && (status === 'available' || status === 'preparing') ? 'reserved' : status,
       available: a.available,
       unavailableReason: a.reason,
+      unavailableCode: a.code,
+      freeNearby: a.available ? undefined : await this.freeAtStation(c),
       station: { id: c.station.id, name: c.station.name, address: c.station.address, city: c.station.city, lat: c.station.lat, lng: c.station.lng },
       tariff,
       reserve: this.deps.settings.reserve,
       termsUrl: this.deps.settings.termsUrl
     };
+  }
+
+  /** Connectors at the same station a driver could start at now (a busy one points to them). */
+  private async freeAtStation(c: ConnectorRecord): Promise<ConnectorView['freeNearby']> {
+    if (!c.station) return [];
+    const others = (await this.deps.stores.stations.connectors(this.deps.db, { stationId: c.station.id })).filter((o) => o.id !== c.id);
+    if (others.length === 0) return [];
+    const live = new Set((await this.deps.stores.sessions.liveOnConnectors(this.deps.db, others.map((o) => o.id))).filter((l) => !this.abandoned(l)).map((l) => l.connectorId));
+    return others
+      .filter((o) => this.availability(o, live.has(o.id) ? ({} as SessionRecord) : null).available)
+      .slice(0, 4)
+      .map((o) => ({ id: o.id, connectorNo: o.connectorNo, plugType: o.plugType, maxPowerW: o.maxPowerW }));
   }
 
   async view(s: SessionRecord, db: Queryable = this.deps.db, known?: ConnectorRecord | null): Promise<SessionView> {
@@ -81,10 +100,13 @@ export class SessionReadModels {
       stoppedAt: s.stoppedAt?.toISOString(),
       stopReason: s.stopReason,
       message: s.failure ?? (s.stopReason === 'offline' ? OFFLINE_TEXT : undefined),
+      messageCode: s.failure ? failureCode(s.failure) : s.stopReason === 'offline' ? 'offline' : undefined,
+      chargerOnline: c ? c.chargerOnline : true,
+      lastMeterAt: s.lastMeterAt?.toISOString(),
       powerSeries: this.deps.live.get(s.id)?.series.slice() ?? (s.transactionId ? await this.deps.stores.sessions.powerSeries(db, s.transactionId) : []),
       tariff
     };
-    if (s.state === 'completed') v.receipt = this.receiptView(s);
+    if (s.state === 'completed') v.receipt = this.receiptView(s, c);
     return v;
   }
 
@@ -94,7 +116,7 @@ export class SessionReadModels {
     return { usage, receipt: buildReceipt(s.tariff, usage, s.captureOre ?? 0, { posId: s.connectorId, receiptNumber: s.paymentReference }) };
   }
 
-  receiptView(s: SessionRecord): ReceiptView {
+  receiptView(s: SessionRecord, c?: ConnectorRecord | null): ReceiptView {
     const { usage, receipt: r } = this.receiptOf(s);
     const captured = s.captureOre ?? 0;
     const totals = receiptTotals(r);
@@ -108,7 +130,12 @@ export class SessionReadModels {
       reservedOre: s.authorizedOre ?? s.reservedOre,
       capturedOre: captured,
       releasedOre: s.cancelledOre ?? (s.authorizedOre ?? s.reservedOre) - captured,
-      lines: r.lines.map((l) => ({ name: l.name, quantity: l.quantity, unit: l.unit, totalOre: l.totalOre }))
+      lines: r.lines.map((l) => ({ id: l.id, name: l.name, quantity: l.quantity, unit: l.unit, totalOre: l.totalOre })),
+      issuedAt: (s.stoppedAt ?? s.updatedAt ?? s.createdAt).toISOString(),
+      receiptNumber: s.paymentReference,
+      paymentMethod: 'vipps-mobilepay',
+      seller: this.deps.settings.seller ?? DEMO_SELLER,
+      address: c?.station ? [c.station.address, c.station.city].filter(Boolean).join(', ') : ''
     };
   }
 

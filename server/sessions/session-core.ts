@@ -28,6 +28,8 @@ export interface ChargingSettings {
   offlineGraceSeconds: number;
   reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
   termsUrl: string;
+  /** The seller named on receipts. Default: a demo seller. */
+  seller?: { name: string; orgNumber: string };
   /**
    * How long a stop may go unconfirmed (no StopTransaction) before the connector is taken out of
    * service and the operator alerted; the stop keeps being retried after that. Default 180 s.
@@ -40,7 +42,7 @@ export interface ChargingSettings {
 /** Tells connected screens that something changed; the realtime layer implements it. */
 export interface ChangeNotifier {
   sessionChanged(view: SessionView): void;
-  connectorChanged(c: { connectorId: string; status: ConnectorView['status']; available: boolean }): void;
+  connectorChanged(c: { connectorId: string; status: ConnectorView['status']; available: boolean; unavailableCode?: ConnectorView['unavailableCode'] }): void;
   stationChanged(stationId: string): void;
 }
 
@@ -62,7 +64,7 @@ export class ServiceError extends Error {
  * in-memory ones (tests/helpers/memory-stores.ts) and run a service in milliseconds.
  */
 export interface SessionStores {
-  sessions: Pick<SessionRepository, 'find' | 'findBy' | 'insert' | 'update' | 'inStates' | 'liveOnConnector' | 'liveOnConnectors' | 'liveOnCharger' | 'powerSeries' | 'countByState' | 'awaitingPayment'>;
+  sessions: Pick<SessionRepository, 'find' | 'findBy' | 'insert' | 'update' | 'inStates' | 'liveOnConnector' | 'liveOnConnectors' | 'liveOnCharger' | 'powerSeries' | 'countByState' | 'awaitingPayment' | 'setPaymentUrl'>;
   stations: Pick<StationRepository, 'connector' | 'connectors' | 'connectorByCharger' | 'lockConnector' | 'chargerOnline' | 'stations'>;
   outbox: Pick<OutboxRepository, 'enqueue' | 'depth' | 'deadLetters'>;
   notifications: Pick<NotificationRepository, 'seen' | 'recordOnce'>;
@@ -231,7 +233,7 @@ export class SessionCore {
   async notifyConnector(connectorId: string): Promise<void> {
     const view = await this.views.connectorView(connectorId);
     if (!view) return;
-    this.notifier.connectorChanged({ connectorId, status: view.status, available: view.available });
+    this.notifier.connectorChanged({ connectorId, status: view.status, available: view.available, unavailableCode: view.unavailableCode });
     this.notifier.stationChanged(view.station.id);
   }
 

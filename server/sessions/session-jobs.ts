@@ -47,6 +47,8 @@ export class SessionJobs {
         return this.stopDeadline(s);
       case 'stop-stray':
         return this.stopStray(s, Number(job.payload.transactionId), job.attempts ?? 1);
+      case 'first-meter':
+        return this.askFirstMeter(s);
       case 'offline-check': {
         if (await this.deps.stores.stations.chargerOnline(this.deps.db, s.chargerId)) return; // it came back in time
         const at = new Date(String(job.payload.offlineAt));
@@ -99,6 +101,20 @@ export class SessionJobs {
     this.deps.logger.info({ sessionId: s.id, capturedOre: snap.capturedOre, cancelledOre: snap.cancelledOre }, 'payment settled');
     if (snap.capturedOre > 0) this.core.wakeWorker();
     await this.core.publish((await this.deps.stores.sessions.find(this.deps.db, s.id))!);
+  }
+
+  /**
+   * TriggerMessage MeterValues (OCPP 1.6 §5.17) right after the start. A hint for a faster first
+   * reading: a charger that refuses it or is away costs the driver nothing, so it is not retried.
+   */
+  private async askFirstMeter(s: SessionRecord): Promise<void> {
+    if (s.state !== 'charging') return;
+    try {
+      const answer = await this.deps.chargers.triggerMessage(s.chargerId, 'MeterValues', s.connectorNo);
+      if (answer !== 'accepted') this.deps.logger.info({ sessionId: s.id, answer }, 'charger did not send a first reading on request');
+    } catch (err) {
+      this.deps.logger.info({ err, sessionId: s.id }, 'could not ask the charger for a first reading');
+    }
   }
 
   /**

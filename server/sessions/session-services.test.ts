@@ -59,7 +59,7 @@ describe('session services on fakes', () => {
     t.advance(3000_000);
     await t.sut.meterSampled({ chargerId: 'CP1', transactionId: 7, at: t.clock.now(), energyWh: 1000 + 69_800, powerW: 50_000 });
     expect(t.stores.rows.get(s.sessionId)).toMatchObject({ state: 'stopping', stopReason: 'auto-stop', energyWh: 69_800 });
-    expect(t.stores.pendingKinds(s.sessionId)).toEqual(['remote-stop', 'start-timeout', 'stop-deadline']);
+    expect(t.stores.pendingKinds(s.sessionId)).toEqual(['first-meter', 'remote-stop', 'start-timeout', 'stop-deadline']);
     await t.runDue();
     t.advance(1000);
     await t.runDue();
@@ -69,6 +69,37 @@ describe('session services on fakes', () => {
     await t.runDue();
     expect(t.payments.payments.get(`plugpay-${s.sessionId}`)).toMatchObject({ capturedOre: 35000, cancelledOre: 0 });
     expect(t.stores.rows.get(s.sessionId)?.state).toBe('completed');
+  });
+
+  it('asks the charger for a first reading right after the start, once, and shrugs off a refusal', async () => {
+    const t = newTestService();
+    const s = await charging(t);
+    expect(t.stores.pendingKinds(s.sessionId)).toContain('first-meter');
+    expect(t.chargers.count('triggerMessage')).toBe(0); // not before the StartTransaction answer
+    t.advance(1000);
+    t.chargers.triggerAnswer = new Error('charger went away');
+    expect(await t.runDue()).toContain('first-meter');
+    expect(t.chargers.calls.filter((c) => c.op === 'triggerMessage')).toEqual([{ op: 'triggerMessage', chargerId: 'CP1', arg: { message: 'MeterValues', connectorNo: 1 } }]);
+    t.advance(60_000);
+    expect(await t.runDue()).not.toContain('first-meter'); // a hint, not retried
+  });
+
+  it('lets the driver go back to an unapproved payment, or cancel it and free the connector', async () => {
+    const t = newTestService();
+    t.stores.addConnector();
+    const s = await t.sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    expect(await t.sut.sessionOnConnector('CP1-1')).toBe(s.sessionId);
+    expect(await t.sut.paymentUrl(s.sessionId, s.token)).toBe(s.redirectUrl);
+    await expect(t.sut.paymentUrl(s.sessionId, 'x'.repeat(43))).rejects.toMatchObject({ status: 403 });
+    await expect(t.sut.cancelPayment(s.sessionId, 'x'.repeat(43))).rejects.toMatchObject({ status: 403 });
+    const v = await t.sut.cancelPayment(s.sessionId, s.token);
+    expect(v).toMatchObject({ state: 'failed', messageCode: 'cancelled' });
+    expect(await t.sut.sessionOnConnector('CP1-1')).toBeNull();
+    await expect(t.sut.paymentUrl(s.sessionId, s.token)).rejects.toMatchObject({ status: 409 });
+    expect(await t.runDue()).toEqual(['settle']);
+    expect(t.payments.payments.get(`plugpay-${s.sessionId}`)?.status).toBe('terminated');
+    // Another driver may start at once.
+    await expect(t.sut.startSession({ connectorId: 'CP1-1', amountOre: 20000 })).resolves.toMatchObject({ sessionId: expect.any(String) });
   });
 
   it('reads a webhook back from the provider and acts on it once', async () => {

@@ -344,6 +344,14 @@ create table staff_sessions (
 );
 create index staff_sessions_account on staff_sessions(account_id);
 `
+  },
+  {
+    id: '009-driver',
+    sql: `
+-- Where the driver approves the payment (the provider's redirect URL): a driver who left the
+-- approval page can go back to the same payment from the connector's page.
+alter table charging_sessions add column payment_url text;
+`
   }
 ];
 

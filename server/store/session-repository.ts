@@ -13,6 +13,8 @@ export interface SessionRecord extends Session {
   cancelledOre?: number;
   /** The member whose daily charge pays this session (billing 'membership'). */
   memberId?: string;
+  /** Where the driver approves the payment, while it awaits approval. */
+  paymentUrl?: string;
   createdAt: Date;
   updatedAt: Date;
   version: number;
@@ -52,6 +54,7 @@ function fromRow(r: Row): SessionRecord {
     costOre: num(r.cost_ore),
     captureOre: num(r.captured_ore),
     cancelledOre: num(r.cancelled_ore),
+    paymentUrl: r.payment_url ?? undefined,
     maxPowerW: num(r.max_power_w),
     billing: r.billing ?? 'reservation',
     memberId: r.member_id ?? undefined,
@@ -129,6 +132,11 @@ export class SessionRepository {
       [chargerId]
     );
     return rows.map(fromRow);
+  }
+
+  /** Remembers where the driver approves the payment (set once, after the provider answered). */
+  async setPaymentUrl(db: Queryable, id: string, url: string): Promise<void> {
+    await db.query(`update charging_sessions set payment_url = $2 where id = $1`, [id, url]);
   }
 
   /** Saves a session whose row the caller holds locked; bumps the version. `at` is plugpay's clock. */

@@ -50,7 +50,7 @@ describe('amountFromForm', () => {
     expect(amountFromForm({ preset: '350.5', custom: '' }, limits).ok).toBe(false);
   });
   it('asks for an amount when nothing is chosen', () => {
-    expect(amountFromForm({ preset: null, custom: null }, limits)).toEqual({ ok: false, message: 'Choose an amount to reserve.' });
+    expect(amountFromForm({ preset: null, custom: null }, limits)).toEqual({ ok: false, code: 'choose-amount', message: 'Choose an amount to reserve.' });
     expect(amountFromForm({ preset: 'custom', custom: '   ' }, limits).ok).toBe(false);
   });
   it('explains a typed amount that is not a number', () => {

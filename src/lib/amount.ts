@@ -10,7 +10,11 @@ export interface ReserveLimits {
   maxOre: number;
 }
 
-export type AmountResult = { ok: true; amountOre: number } | { ok: false; message: string };
+/** Why an amount is refused, for the page to word in the driver's language. */
+export type AmountProblem = 'enter-amount' | 'out-of-range' | 'not-an-amount' | 'choose-amount';
+
+/** `message` is the English wording (API clients); pages word `code` themselves. */
+export type AmountResult = { ok: true; amountOre: number } | { ok: false; code: AmountProblem; message: string };
 
 /**
  * Kroner typed by a person → integer øre, or null when it is not a plain amount.
@@ -33,11 +37,12 @@ export function parseKroner(input: string): number | null {
 /** Check an amount in øre against the limits, with a message a driver understands. */
 export function checkReserveAmount(amountOre: number, limits: ReserveLimits): AmountResult {
   if (!Number.isInteger(amountOre) || amountOre <= 0) {
-    return { ok: false, message: 'Enter an amount in kroner.' };
+    return { ok: false, code: 'enter-amount', message: 'Enter an amount in kroner.' };
   }
   if (amountOre < limits.minOre || amountOre > limits.maxOre) {
     return {
       ok: false,
+      code: 'out-of-range',
       message: `Choose an amount between ${formatKrShort(limits.minOre)} and ${formatKrShort(limits.maxOre)}.`
     };
   }
@@ -55,11 +60,11 @@ export function amountFromForm(
   const custom = fields.custom?.trim();
   if (custom) {
     const ore = parseKroner(custom);
-    if (ore === null) return { ok: false, message: 'That does not look like an amount in kroner, e.g. 250.' };
+    if (ore === null) return { ok: false, code: 'not-an-amount', message: 'That does not look like an amount in kroner, e.g. 250.' };
     return checkReserveAmount(ore, limits);
   }
   const preset = fields.preset?.trim();
-  if (!preset || preset === 'custom') return { ok: false, message: 'Choose an amount to reserve.' };
-  if (!/^\d{1,9}$/.test(preset)) return { ok: false, message: 'Choose an amount to reserve.' };
+  if (!preset || preset === 'custom') return { ok: false, code: 'choose-amount', message: 'Choose an amount to reserve.' };
+  if (!/^\d{1,9}$/.test(preset)) return { ok: false, code: 'choose-amount', message: 'Choose an amount to reserve.' };
   return checkReserveAmount(Number(preset), limits);
 }

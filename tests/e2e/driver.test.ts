@@ -53,6 +53,12 @@ async function sessionIdOf(page: Page): Promise<string> {
 
 const state = (page: Page) => page.locator('#session-state').getAttribute('data-state');
 
+/** Stop asks first; the driver confirms. */
+async function stopCharging(page: Page) {
+  await page.click('#stop-button');
+  await page.click('#stop-confirm-yes');
+}
+
 describe('an operator and a second driver in the browser', () => {
   it('see a connector become busy live, on the landing page and on the map', async () => {
     const operator = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -76,7 +82,7 @@ describe('an operator and a second driver in the browser', () => {
     await eventually(async () => (await operator.locator('#station-panel [data-session-id]').count()) === 1, 15_000, 'live session in the panel');
 
     await eventually(async () => (await state(page)) === 'charging', 20_000, 'charging');
-    await page.click('#stop-button');
+    await stopCharging(page);
     await eventually(async () => (await state(page)) === 'completed', 20_000, 'completed');
     for (const p of [operator, landing, page]) await p.close();
   });
@@ -101,10 +107,10 @@ describe('a driver in the browser', () => {
     for (const s of dropped) s.conn.close();
     const beforeDrop = Number(await page.locator('#energy-kwh').getAttribute('data-wh'));
     await eventually(async () => Number(await page.locator('#energy-kwh').getAttribute('data-wh')) > beforeDrop + 5, 15_000, 'updates after reconnecting');
-    expect(await page.locator('#reconnecting').count()).toBe(0);
+    expect(await page.locator('#connection-banner').count()).toBe(0);
     expect([...pp.realtime.io.sockets.sockets.values()].some((s) => !dropped.includes(s) || s.recovered)).toBe(true);
 
-    await page.click('#stop-button');
+    await stopCharging(page);
     await eventually(async () => (await state(page)) === 'completed', 20_000, 'completed');
     await page.locator('#receipt').waitFor();
     const cost = await ore(page, '#receipt-cost');

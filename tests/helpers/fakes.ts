@@ -97,8 +97,11 @@ export class FakeChargers implements ChargerCommands {
   async changeConfiguration() {
     return 'accepted' as const;
   }
-  async triggerMessage() {
-    return 'accepted' as const;
+  triggerAnswer: 'accepted' | 'rejected' | Error = 'accepted';
+  async triggerMessage(chargerId: string, message: string, connectorNo?: number) {
+    this.calls.push({ op: 'triggerMessage', chargerId, arg: { message, connectorNo } });
+    if (this.triggerAnswer instanceof Error) throw this.triggerAnswer;
+    return this.triggerAnswer;
   }
   async changeAvailability(chargerId: string, connectorNo: number, available: boolean) {
     this.calls.push({ op: 'changeAvailability', chargerId, arg: { connectorNo, available } });

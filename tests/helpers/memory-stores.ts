@@ -58,6 +58,10 @@ export class MemoryStores implements SessionStores {
     liveOnCharger: async (_db, chargerId) =>
       [...this.rows.values()].filter((r) => r.chargerId === chargerId && ['starting', 'charging', 'stopping'].includes(r.state)).map(copy),
     powerSeries: async () => [],
+    setPaymentUrl: async (_db, id, url) => {
+      const row = this.rows.get(id);
+      if (row) row.paymentUrl = url;
+    },
     countByState: async () => {
       const n = new Map<string, number>();
       for (const r of this.rows.values()) n.set(r.state, (n.get(r.state) ?? 0) + 1);

@@ -26,7 +26,7 @@ function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#222}
 .amount{font-size:2rem;font-weight:700}button{font-size:1.1rem;padding:.7rem 1.4rem;margin:.3rem;border-radius:.5rem;border:0}
-#approve{background:#ff5b24;color:#fff}#reject{background:#ddd}.note{color:#666;font-size:.9rem}</style></head>
+#approve{background:#c2410c;color:#fff}#reject{background:#ddd}.note{color:#666;font-size:.9rem}</style></head>
 <body><p class="note">Vipps MobilePay sandbox (not the real app)</p>${body}</body></html>`;
 }
 

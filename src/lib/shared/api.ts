@@ -36,6 +36,9 @@ export interface StationView {
   lng: number;
 }
 
+/** Why a connector cannot start a charge now. */
+export type UnavailableCode = 'not-open' | 'offline' | 'faulted' | 'out-of-service' | 'in-use' | 'not-ready';
+
 export interface ConnectorView {
   id: string;
   chargerId: string;
@@ -45,8 +48,11 @@ export interface ConnectorView {
   status: ConnectorStatusWord;
   /** True when a driver can start here now (status available or preparing, charger online, no live session). */
   available: boolean;
-  /** Why not, in words for the driver, when not available. */
+  /** Why not, in words for the driver, when not available (English; pages word the code). */
   unavailableReason?: string;
+  unavailableCode?: UnavailableCode;
+  /** When this one is not available: connectors at the same station a driver can start at now. */
+  freeNearby?: Array<{ id: string; connectorNo: number; plugType: string; maxPowerW: number }>;
   station: StationView;
   tariff: TariffView;
   reserve: { defaultOre: number; minOre: number; maxOre: number; presetsOre: number[] };
@@ -73,7 +79,16 @@ export interface ReceiptView {
   reservedOre: number;
   capturedOre: number;
   releasedOre: number;
-  lines: Array<{ name: string; quantity?: string; unit?: string; totalOre: number }>;
+  /** `id` names the line for the page to word: energy, time, idle, start or cap. */
+  lines: Array<{ id: string; name: string; quantity?: string; unit?: string; totalOre: number }>;
+  /** When the charge ended (the receipt's date and time). */
+  issuedAt: string;
+  /** The receipt number: the payment reference, also in the Vipps or MobilePay app. */
+  receiptNumber: string;
+  paymentMethod: 'vipps-mobilepay';
+  seller: { name: string; orgNumber: string };
+  /** Where the charge took place: the station's street address and city. */
+  address: string;
 }
 
 export interface SessionView {
@@ -92,8 +107,17 @@ export interface SessionView {
   stoppedAt?: string;
   /** Why it stopped: 'driver', 'charger', 'auto-stop', 'offline', 'payment', 'charger-refused', … */
   stopReason?: string;
-  /** A message for the driver when the session failed or something went wrong. */
+  /** A message for the driver when the session failed or something went wrong (English). */
   message?: string;
+  /**
+   * What `message` says, as a code the page words in the driver's language: rejected, expired,
+   * terminated, abandoned, start-rejected, start-unreachable, start-timeout, offline.
+   */
+  messageCode?: string;
+  /** False while the charger is away from plugpay: the figures are then the last ones it sent. */
+  chargerOnline: boolean;
+  /** When the newest meter reading was taken. */
+  lastMeterAt?: string;
   /** Recent power samples for the chart, oldest first (at most POWER_SERIES_POINTS). */
   powerSeries: Array<{ t: string; w: number }>;
   /**
@@ -156,7 +180,7 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   'session:update': (s: SessionView) => void;
-  'connector:update': (c: { connectorId: string; status: ConnectorStatusWord; available: boolean }) => void;
+  'connector:update': (c: { connectorId: string; status: ConnectorStatusWord; available: boolean; unavailableCode?: UnavailableCode }) => void;
   'station:update': (s: OperatorStationView) => void;
 }
 
@@ -190,19 +214,16 @@ export interface PlugpayBridge {
   startSession(body: StartSessionBody, from: RequestOrigin): Promise<StartSessionResult | BridgeError>;
   session(sessionId: string, token: string): Promise<SessionView | BridgeError>;
   stopSession(sessionId: string, token: string): Promise<SessionView | BridgeError>;
+  /** The session holding a connector now, if any (server side only: never sent to a page). */
+  sessionOnConnector(connectorId: string): Promise<string | null>;
+  /** Where the owner of an unapproved payment approves it. */
+  paymentUrl(sessionId: string, token: string): Promise<{ url: string } | BridgeError>;
+  /** Cancels an unapproved payment (the owner changed their mind). */
+  cancelPayment(sessionId: string, token: string): Promise<SessionView | BridgeError>;
   operatorStations(token: string | undefined): Promise<OperatorStationView[] | BridgeError>;
   /** Cookie name holding a session's capability token. */
   sessionCookieName(sessionId: string): string;
 }
 
-/** How many power points the session page's chart keeps. */
-export const POWER_SERIES_POINTS = 60;
-
-/** The session after an update: a meter update's newest power point is appended to the series. */
-export function mergeSessionUpdate(current: SessionView, update: SessionView): SessionView {
-  if (!update.powerSeriesTail) return update;
-  const last = current.powerSeries.at(-1)?.t;
-  const fresh = update.powerSeries.filter((p) => last === undefined || p.t > last);
-  const { powerSeriesTail: _tail, ...rest } = update;
-  return { ...rest, powerSeries: [...current.powerSeries, ...fresh].slice(-POWER_SERIES_POINTS) };
-}
+// The live page's merge lives in a module without zod, so the browser does not load zod.
+export { POWER_SERIES_POINTS, mergeSessionUpdate } from './session-update.js';

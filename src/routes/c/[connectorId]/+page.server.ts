@@ -1,45 +1,95 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { connectorIdSchema } from '$lib/shared/api';
+import { connectorIdSchema, sessionTokenSchema, type BridgeError, type PlugpayBridge } from '$lib/shared/api';
 import { amountFromForm } from '$lib/amount';
 import { sessionCookieOptions } from '$lib/server/cookies';
-import { NOT_A_FORM, readForm } from '$lib/server/form';
+import { readForm } from '$lib/server/form';
 import { requestOrigin } from '$lib/server/request-origin';
+import type { Cookies } from '@sveltejs/kit';
 
-const NOT_FOUND = 'We could not find this connector. Check the code on the sticker, or try another connector.';
+/** What went wrong, as a code the page words in the driver's language (messages/*.json). */
+type FailCode = 'not-a-form' | 'not-found' | 'unavailable' | 'amount' | 'provider-down' | 'expired' | 'failed';
 
-export const load: PageServerLoad = async ({ params, locals, setHeaders }) => {
-  if (!connectorIdSchema.safeParse(params.connectorId).success) error(404, NOT_FOUND);
+const failed = (status: number, code: FailCode, custom = '', amountCode?: string) => fail(status, { code, custom, amountCode });
+
+function codeOf(e: BridgeError): FailCode {
+  if (e.status === 409) return 'unavailable';
+  if (e.status === 400) return 'amount';
+  if (e.status === 404) return 'not-found';
+  if (e.status === 502 || e.status === 503) return 'provider-down';
+  return 'failed';
+}
+
+/**
+ * The session holding this connector, when this browser started it (its cookie holds the
+ * session's token): a driver is never locked out of their own connector.
+ */
+async function ownSession(plugpay: PlugpayBridge, cookies: Cookies, connectorId: string) {
+  const sessionId = await plugpay.sessionOnConnector(connectorId);
+  if (!sessionId) return null;
+  const token = cookies.get(plugpay.sessionCookieName(sessionId));
+  if (!token || !sessionTokenSchema.safeParse(token).success) return null;
+  const view = await plugpay.session(sessionId, token);
+  if ('status' in view) return null;
+  return { sessionId, token, state: view.state, reservedOre: view.reservedOre };
+}
+
+export const load: PageServerLoad = async ({ params, locals, setHeaders, cookies }) => {
+  if (!connectorIdSchema.safeParse(params.connectorId).success) error(404, 'connector-not-found');
   const connector = await locals.plugpay.connector(params.connectorId);
-  if (!connector) error(404, NOT_FOUND);
-  // Status and price must be fresh every time the QR code is scanned.
-  setHeaders({ 'cache-control': 'no-store' });
-  return { connector };
+  if (!connector) error(404, 'connector-not-found');
+
+  const own = await ownSession(locals.plugpay, cookies, connector.id);
+  // Scanning your own connector again while it charges: straight to your charge.
+  if (own && own.state !== 'awaiting_payment') redirect(303, `/s/${own.sessionId}`);
+
+  // Status and price are checked again on every visit, but the page may be kept in the
+  // back/forward cache (no-store would forbid that); the live status follows over Socket.IO.
+  setHeaders({ 'cache-control': 'private, no-cache' });
+  return { connector, own: own ? { sessionId: own.sessionId, reservedOre: own.reservedOre } : null };
 };
 
 export const actions: Actions = {
   reserve: async (event) => {
     const { params, request, locals, cookies, url } = event;
     const form = await readForm(request);
-    if (!form) return fail(400, { message: NOT_A_FORM, custom: '' });
+    if (!form) return failed(400, 'not-a-form');
     const custom = String(form.get('custom') ?? '');
     const preset = String(form.get('preset') ?? '');
 
-    if (!connectorIdSchema.safeParse(params.connectorId).success) return fail(404, { message: NOT_FOUND, custom });
+    if (!connectorIdSchema.safeParse(params.connectorId).success) return failed(404, 'not-found', custom);
     const connector = await locals.plugpay.connector(params.connectorId);
-    if (!connector) return fail(404, { message: NOT_FOUND, custom });
-    if (!connector.available) {
-      return fail(409, { message: connector.unavailableReason ?? 'This connector cannot start a charge right now.', custom });
-    }
+    if (!connector) return failed(404, 'not-found', custom);
+    if (!connector.available) return failed(409, 'unavailable', custom);
 
     // Same rule as in the browser; the server is the one that counts.
     const amount = amountFromForm({ preset, custom }, connector.reserve);
-    if (!amount.ok) return fail(400, { message: amount.message, custom });
+    if (!amount.ok) return failed(400, 'amount', custom, amount.code);
 
     const started = await locals.plugpay.startSession({ connectorId: connector.id, amountOre: amount.amountOre }, requestOrigin(event));
-    if ('status' in started) return fail(started.status, { message: started.message, custom });
+    if ('status' in started) return failed(started.status, codeOf(started), custom);
 
     cookies.set(locals.plugpay.sessionCookieName(started.sessionId), started.token, sessionCookieOptions(url));
     redirect(303, started.redirectUrl);
+  },
+
+  /** Back to the same payment in Vipps MobilePay (the driver left the approval page). */
+  resume: async ({ params, locals, cookies }) => {
+    if (!connectorIdSchema.safeParse(params.connectorId).success) return failed(404, 'not-found');
+    const own = await ownSession(locals.plugpay, cookies, params.connectorId);
+    if (!own || own.state !== 'awaiting_payment') return failed(409, 'expired');
+    const target = await locals.plugpay.paymentUrl(own.sessionId, own.token);
+    if ('status' in target) return failed(target.status, target.status === 409 ? 'expired' : codeOf(target));
+    redirect(303, target.url);
+  },
+
+  /** The driver changed their mind before approving: cancel the payment, free the connector. */
+  cancel: async ({ params, locals, cookies }) => {
+    if (!connectorIdSchema.safeParse(params.connectorId).success) return failed(404, 'not-found');
+    const own = await ownSession(locals.plugpay, cookies, params.connectorId);
+    if (!own || own.state !== 'awaiting_payment') return failed(409, 'expired');
+    const result = await locals.plugpay.cancelPayment(own.sessionId, own.token);
+    if ('status' in result) return failed(result.status, codeOf(result));
+    redirect(303, `/c/${encodeURIComponent(params.connectorId)}?cancelled=1`);
   }
 };

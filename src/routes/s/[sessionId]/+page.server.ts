@@ -2,23 +2,24 @@ import { error, fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { sessionIdSchema, sessionTokenSchema } from '$lib/shared/api';
 import { sessionCookieOptions } from '$lib/server/cookies';
-import { NOT_A_FORM, readForm } from '$lib/server/form';
+import { readForm } from '$lib/server/form';
 
-const NOT_FOUND = 'We could not find this charging session.';
-const FORBIDDEN =
-  'This charging session belongs to another phone, or the link has expired. Open the link on the phone you paid with.';
+// Codes: +error.svelte and the page word them in the driver's language.
+const NOT_FOUND = 'session-not-found';
+const FORBIDDEN = 'session-forbidden';
 
 export const load: PageServerLoad = async ({ params, url, cookies, locals, setHeaders }) => {
   if (!sessionIdSchema.safeParse(params.sessionId).success) error(404, NOT_FOUND);
   const cookieName = locals.plugpay.sessionCookieName(params.sessionId);
   // ?t= comes from the return link out of the Vipps app (another browser may have opened it,
-  // without our cookie); the cookie covers every later visit.
+  // without our cookie); the cookie covers every later visit, and the page then takes the token
+  // out of the address bar.
   const fromUrl = url.searchParams.get('t');
   const token = fromUrl ?? cookies.get(cookieName);
   if (!token || !sessionTokenSchema.safeParse(token).success) error(403, FORBIDDEN);
 
   const session = await locals.plugpay.session(params.sessionId, token);
-  if ('status' in session) error(session.status, session.status === 403 ? FORBIDDEN : session.message);
+  if ('status' in session) error(session.status, session.status === 403 ? FORBIDDEN : session.status === 404 ? NOT_FOUND : 'failed');
 
   if (fromUrl && cookies.get(cookieName) !== fromUrl) cookies.set(cookieName, fromUrl, sessionCookieOptions(url));
   setHeaders({ 'cache-control': 'no-store' });
@@ -29,12 +30,12 @@ export const load: PageServerLoad = async ({ params, url, cookies, locals, setHe
 export const actions: Actions = {
   stop: async ({ params, request, cookies, locals }) => {
     const form = await readForm(request);
-    if (!form) return fail(400, { message: NOT_A_FORM });
+    if (!form) return fail(400, { code: 'not-a-form' });
     const token = String(form.get('t') ?? '') || cookies.get(locals.plugpay.sessionCookieName(params.sessionId)) || '';
-    if (!sessionIdSchema.safeParse(params.sessionId).success) return fail(404, { message: NOT_FOUND });
-    if (!sessionTokenSchema.safeParse(token).success) return fail(403, { message: FORBIDDEN });
+    if (!sessionIdSchema.safeParse(params.sessionId).success) return fail(404, { code: NOT_FOUND });
+    if (!sessionTokenSchema.safeParse(token).success) return fail(403, { code: FORBIDDEN });
     const stopped = await locals.plugpay.stopSession(params.sessionId, token);
-    if ('status' in stopped) return fail(stopped.status, { message: stopped.message });
+    if ('status' in stopped) return fail(stopped.status, { code: stopped.status === 403 ? FORBIDDEN : 'stop-failed' });
     return { stopped: true as const };
   }
 };
