@@ -45,7 +45,7 @@ describe('unapproved reservations per device', () => {
 
     const third = await reserveByForm(connectors[2]);
     expect(third.status).toBe(429);
-    expect(await third.text()).toMatch(/already has 2 reservations waiting/);
+    expect(await third.text()).toMatch(/already has reservations waiting for approval/);
     expect((await reserveByApi(connectors[3])).status).toBe(429);
     expect(await sessions()).toBe(before + 2);
     expect((await pp.charging.connectorView(connectors[2]))?.available).toBe(true);

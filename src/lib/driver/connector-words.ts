@@ -87,6 +87,8 @@ export function formFailureWords(code: string | undefined): string {
       return m.error_provider_down();
     case 'expired':
       return m.error_expired();
+    case 'too-many':
+      return m.error_too_many();
     default:
       return m.error_failed();
   }

@@ -8,7 +8,7 @@ import { requestOrigin } from '$lib/server/request-origin';
 import type { Cookies } from '@sveltejs/kit';
 
 /** What went wrong, as a code the page words in the driver's language (messages/*.json). */
-type FailCode = 'not-a-form' | 'not-found' | 'unavailable' | 'amount' | 'provider-down' | 'expired' | 'failed';
+type FailCode = 'not-a-form' | 'not-found' | 'unavailable' | 'amount' | 'provider-down' | 'expired' | 'too-many' | 'failed';
 
 const failed = (status: number, code: FailCode, custom = '', amountCode?: string) => fail(status, { code, custom, amountCode });
 
@@ -17,6 +17,7 @@ function codeOf(e: BridgeError): FailCode {
   if (e.status === 400) return 'amount';
   if (e.status === 404) return 'not-found';
   if (e.status === 502 || e.status === 503) return 'provider-down';
+  if (e.status === 429) return 'too-many';
   return 'failed';
 }
 
