@@ -1,0 +1,124 @@
+/**
+ * Pay-as-you-go in a real browser (Chromium via playwright-core) against a whole plugpay: become a
+ * member from the landing page with the sandbox's Vipps Login, accept the daily agreement in the
+ * sandbox's app page, charge twice with no reservation, move the clocks a day on and run the
+ * daily job, and find ONE captured charge at the sandbox whose receipt lists both sessions; the
+ * member page shows it. Then: the member stops the agreement in the app, and the page follows.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { demoChargers } from '../../server/sim/demo.js';
+import { movableClock, sandboxApis } from '../helpers/member.js';
+import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DAY = 86_400_000;
+const clock = movableClock();
+
+let pp: TestPlugpay;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
+  pp = await startTestPlugpay({ MEMBER_SCHEDULER: 'false', MEMBER_DAILY_CHARGE_TIME: '00:00' }, { clock, demoChargers: demoChargers.filter((c) => c.id === 'OSL-GRO-01') });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pp?.stop();
+});
+
+const state = (page: Page) => page.locator('#session-state').getAttribute('data-state');
+
+/** From the landing page: "Start charging" (no reservation), let it charge, stop; back to the landing page. */
+async function chargeAsMember(page: Page, connectorId: string, minWh: number): Promise<string> {
+  await eventually(async () => (await pp.charging.connectorView(connectorId))?.available, 15_000, 'connector available');
+  await page.goto(`${pp.url}/c/${connectorId}`);
+  await page.locator('#member-start').click();
+  await page.waitForURL(/\/s\/[0-9a-f]+/);
+  const id = new URL(page.url()).pathname.split('/').pop()!;
+  await eventually(async () => (await state(page)) === 'charging', 20_000, 'charging');
+  await eventually(async () => Number(await page.locator('#energy-kwh').getAttribute('data-wh')) >= minWh, 30_000, 'energy');
+  await page.click('#stop-button');
+  await eventually(async () => (await state(page)) === 'completed', 20_000, 'completed');
+  return id;
+}
+
+describe('a member in the browser', () => {
+  it('signs up with Login, accepts the agreement, charges twice, and finds one captured charge listing both sessions', async () => {
+    await pp.addCharger('E2E-MEM', { connectors: [{ maxPowerW: 350000 }], car: { maxPowerW: 350000, capacityKWh: 100, startSocPercent: 10 } });
+    await eventually(async () => (await pp.charging.connectorView('E2E-MEM-1'))?.available, 15_000, 'connector available');
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${pp.url}/c/E2E-MEM-1`);
+    await page.locator('#become-member').click();
+
+    // The sandbox's Vipps Login: pick the first test user.
+    await page.waitForURL(/\/sandbox\/vipps\/access-management-1\.0\/access\/oauth2\/auth/);
+    await page.click('#user-0');
+    await page.waitForURL(/\/c\/E2E-MEM-1/);
+    await page.locator('#member-panel[data-member="none"]').waitFor();
+    expect(await page.locator('#member-start').count()).toBe(0);
+
+    // The member page: pick the 1 500 kr limit and accept in the app.
+    await page.goto(`${pp.url}/member`);
+    await page.locator('#member-name').waitFor();
+    expect((await page.locator('#member-name').textContent())?.trim()).toBe('Kari Nordmann');
+    await page.locator('[data-testid="limit-150000"]').click();
+    await page.click('#join-button');
+    await page.waitForURL(/\/sandbox\/vipps\/app\/agreements\//);
+    expect(await page.locator('#max-amount').inputValue()).toBe('1500');
+    await page.click('#accept');
+    await page.waitForURL(/\/member/);
+    await eventually(async () => (await page.locator('#agreement-state').getAttribute('data-state')) === 'active', 15_000, 'agreement active');
+    expect(Number(await page.locator('#today-limit').getAttribute('data-ore'))).toBe(150000);
+
+    const first = await chargeAsMember(page, 'E2E-MEM-1', 400);
+    const second = await chargeAsMember(page, 'E2E-MEM-1', 400);
+    // No reservation was made for either.
+    await expect(pp.sandboxPayment(`member-${first}`)).rejects.toThrow();
+
+    // The next morning: the daily job runs; Vipps takes the money on the due date.
+    clock.advance(DAY);
+    await pp.membership.scheduler.tick();
+    pp.sandbox!.advanceRecurringClock(2 * DAY);
+    await eventually(async () => {
+      await pp.membership.scheduler.tick();
+      return (await pp.db.query<{ status: string }>('select status from member_charges')).rows[0]?.status === 'charged';
+    }, 20_000, 'charge captured');
+
+    const rows = (await pp.db.query<{ agreement_id: string; vipps_charge_id: string; amount_ore: number }>('select agreement_id, vipps_charge_id, amount_ore from member_charges')).rows;
+    expect(rows).toHaveLength(1);
+    const vipps = sandboxApis(pp);
+    const charges = await vipps.recurring.getCharge(rows[0]!.agreement_id, rows[0]!.vipps_charge_id);
+    expect(charges).toMatchObject({ status: 'CHARGED', amount: rows[0]!.amount_ore, summary: { captured: rows[0]!.amount_ore } });
+    const order = await vipps.orderManagement.getOrder('RECURRING', rows[0]!.vipps_charge_id);
+    expect(order.receipt!.orderLines.map((l) => l.id).sort()).toEqual([first, second].sort());
+    expect(order.receipt!.orderLines.reduce((s, l) => s + l.totalAmount, 0)).toBe(rows[0]!.amount_ore);
+
+    // The member page shows the paid day with both sessions.
+    await page.goto(`${pp.url}/member`);
+    const charge = page.locator('#charges .charge');
+    await charge.first().waitFor();
+    expect(await charge.count()).toBe(1);
+    await eventually(async () => (await charge.getAttribute('data-state')) === 'charged', 10_000, 'page shows paid');
+    expect((await charge.locator('[data-session-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id')))).sort()).toEqual([first, second].sort());
+
+    // The member stops the agreement in the app: the member page follows, and starts are refused.
+    await page.goto((await pp.db.query<{ confirmation_url: string }>('select confirmation_url from member_agreements')).rows[0]!.confirmation_url);
+    await page.click('#stop');
+    await page.goto(`${pp.url}/member`);
+    await eventually(async () => (await page.locator('#agreement-state').getAttribute('data-state')) === 'stopped', 15_000, 'member page follows the stop');
+    await eventually(async () => (await pp.charging.connectorView('E2E-MEM-1'))?.available, 15_000, 'connector available');
+    await page.goto(`${pp.url}/c/E2E-MEM-1`);
+    await page.locator('#member-blocked[data-reason="agreement-ended"]').waitFor();
+    expect(await page.locator('#member-start').count()).toBe(0);
+    // The other way on: pay this session with a reservation.
+    await page.locator('#pay-button').waitFor();
+    await page.close();
+  }, 240_000);
+});
