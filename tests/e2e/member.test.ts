@@ -46,6 +46,9 @@ async function chargeAsMember(page: Page, connectorId: string, minWh: number): P
   await eventually(async () => Number(await page.locator('#energy-kwh').getAttribute('data-wh')) >= minWh, 30_000, 'energy');
   await page.click('#stop-button');
   await eventually(async () => (await state(page)) === 'completed', 20_000, 'completed');
+  // No reservation, nothing released: the cost goes on the day's charge.
+  await page.locator('#receipt-member').waitFor();
+  expect(await page.locator('#receipt-released').count()).toBe(0);
   return id;
 }
 
