@@ -4,6 +4,8 @@
  * sandbox's app page, charge twice with no reservation, move the clocks a day on and run the
  * daily job, and find ONE captured charge at the sandbox whose receipt lists both sessions; the
  * member page shows it. Then: the member stops the agreement in the app, and the page follows.
+ * Also: a session stopped at the day's limit, and a failed charge that blocks member starts until
+ * it is paid with a one-off payment.
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +23,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`);
-  pp = await startTestPlugpay({ MEMBER_SCHEDULER: 'false', MEMBER_DAILY_CHARGE_TIME: '00:00' }, { clock, demoChargers: demoChargers.filter((c) => c.id === 'OSL-GRO-01') });
+  pp = await startTestPlugpay({ MEMBER_SCHEDULER: 'false', MEMBER_DAILY_CHARGE_TIME: '00:00', MEMBER_LIMIT_PRESETS_ORE: '500,150000,300000' }, { clock, demoChargers: demoChargers.filter((c) => c.id === 'OSL-GRO-01') });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -124,4 +126,79 @@ describe('a member in the browser', () => {
     await page.locator('#pay-button').waitFor();
     await page.close();
   }, 240_000);
+
+  it('is stopped before the day passes a small limit, told why, and offered the two ways on', async () => {
+    await pp.addCharger('E2E-LIM', { connectors: [{ maxPowerW: 350000 }], car: { maxPowerW: 350000, capacityKWh: 100, startSocPercent: 10 } });
+    const page = await signUp(1, 500);
+    await eventually(async () => (await pp.charging.connectorView('E2E-LIM-1'))?.available, 15_000, 'connector available');
+    await page.goto(`${pp.url}/c/E2E-LIM-1`);
+    await page.locator('#member-start').click();
+    await page.waitForURL(/\/s\/[0-9a-f]+/);
+    await eventually(async () => (await state(page)) === 'completed', 40_000, 'stopped by itself');
+    await page.locator('#limit-stop').waitFor();
+    const cost = Number(await page.locator('#receipt-member').getAttribute('data-ore'));
+    expect(cost).toBeGreaterThan(0);
+    expect(cost).toBeLessThanOrEqual(500);
+
+    await eventually(async () => (await pp.charging.connectorView('E2E-LIM-1'))?.available, 15_000, 'connector available');
+    await page.goto(`${pp.url}/c/E2E-LIM-1`);
+    await page.locator('#member-blocked[data-reason="limit-reached"]').waitFor();
+    expect(await page.locator('#member-start').count()).toBe(0);
+    expect(await page.locator('#member-raise-limit').getAttribute('href')).toBe('/member');
+    await page.locator('#pay-button').waitFor();
+    await page.close();
+  }, 120_000);
+
+  it('cannot start as a member after a failed daily charge, until it is paid with a one-off payment', async () => {
+    await pp.addCharger('E2E-DEBT', { connectors: [{ maxPowerW: 350000 }], car: { maxPowerW: 350000, capacityKWh: 100, startSocPercent: 10 } });
+    // The third test user has no funds: every Recurring charge of theirs fails after its retries.
+    const page = await signUp(2, 150000);
+    await chargeAsMember(page, 'E2E-DEBT-1', 400);
+    clock.advance(DAY);
+    await pp.membership.scheduler.tick();
+    pp.sandbox!.advanceRecurringClock(4 * DAY);
+    await eventually(async () => {
+      await pp.membership.scheduler.tick();
+      return (await pp.db.query<{ status: string }>(`select c.status from member_charges c join members m on m.id = c.member_id where m.phone_number = '4790000000'`)).rows[0]?.status === 'failed';
+    }, 20_000, 'charge failed');
+
+    await eventually(async () => (await pp.charging.connectorView('E2E-DEBT-1'))?.available, 15_000, 'connector available');
+    await page.goto(`${pp.url}/c/E2E-DEBT-1`);
+    await page.locator('#member-blocked[data-reason="debt"]').waitFor();
+    expect(await page.locator('#member-start').count()).toBe(0);
+    await page.click('#member-pay-debt');
+    await page.waitForURL(/\/member/);
+    await page.locator('#blocked[data-reason="debt"]').waitFor();
+    await page.click('#pay-debt');
+    await page.waitForURL(/\/sandbox\/vipps\/app\/payments\//);
+    await page.click('#approve');
+    await page.waitForURL(/\/member\?paid=/);
+    await eventually(async () => (await page.locator('#charges .charge').getAttribute('data-state')) === 'settled', 20_000, 'debt settled');
+    expect(await page.locator('#blocked').count()).toBe(0);
+
+    // Captured in full at the sandbox, once.
+    const ref = (await pp.db.query<{ debt_reference: string; amount_ore: number }>(`select debt_reference, amount_ore from member_charges where status = 'settled'`)).rows[0]!;
+    const payment = await pp.sandboxPayment(ref.debt_reference);
+    expect(payment.aggregate.capturedAmount.value).toBe(ref.amount_ore);
+    await page.goto(`${pp.url}/c/E2E-DEBT-1`);
+    await page.locator('#member-start').waitFor();
+    await page.close();
+  }, 180_000);
 });
+
+/** A new browser (its own cookies): sign in as test user `user`, accept a daily limit of `limitOre` in the app. */
+async function signUp(user: number, limitOre: number): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(`${pp.url}/member`);
+  await page.click('#member-signin');
+  await page.waitForURL(/\/oauth2\/auth/);
+  await page.click(`#user-${user}`);
+  await page.waitForURL(/\/member/);
+  await page.locator(`[data-testid="limit-${limitOre}"]`).click();
+  await page.click('#join-button');
+  await page.waitForURL(/\/sandbox\/vipps\/app\/agreements\//);
+  await page.click('#accept');
+  await page.waitForURL(/\/member/);
+  await eventually(async () => (await page.locator('#agreement-state').getAttribute('data-state')) === 'active', 15_000, 'agreement active');
+  return page;
+}
