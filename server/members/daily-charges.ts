@@ -125,13 +125,28 @@ export class DailyCharges {
   private async advanceOne(c: MemberChargeRecord): Promise<void> {
     let vippsId = c.vippsChargeId;
     if (c.status === 'planned') {
-      vippsId = await this.deps.membership.createDailyCharge(c.agreementId, {
-        amountOre: c.amountOre,
-        description: c.description,
-        due: c.due,
-        retryDays: this.deps.settings.retryDays,
-        idempotencyKey: c.id
-      });
+      try {
+        vippsId = await this.deps.membership.createDailyCharge(c.agreementId, {
+          amountOre: c.amountOre,
+          description: c.description,
+          due: c.due,
+          retryDays: this.deps.settings.retryDays,
+          idempotencyKey: c.id
+        });
+      } catch (err) {
+        // Refused for good (4xx): if the agreement was stopped meanwhile, the sessions are owed and
+        // paid another way; otherwise the refusal stays visible in the log and is tried again.
+        const status = (err as { status?: number }).status;
+        if (status !== undefined && status >= 400 && status < 500 && status !== 409 && status !== 429) {
+          const a = await this.deps.membership.getAgreement(c.agreementId);
+          if (a.state !== 'active') {
+            await this.deps.members.updateCharge(this.deps.db, c.id, { status: 'failed', failureReason: 'agreement_not_active' }, this.deps.clock.now());
+            await this.deps.onAgreementHint?.(c.agreementId);
+            return;
+          }
+        }
+        throw err;
+      }
       await this.deps.members.updateCharge(this.deps.db, c.id, { status: 'created', vippsChargeId: vippsId }, this.deps.clock.now());
       this.deps.logger.info({ chargeId: c.id, vippsChargeId: vippsId, amountOre: c.amountOre }, 'daily charge created');
     }
