@@ -13,7 +13,7 @@
  * `advance` runs steps 2 and 3 for every charge not final yet; the scheduler calls it on every tick
  * and after a restart, so a kill -9 anywhere leaves work that the next tick finishes.
  */
-import { addDays, localDate, planDailyCharge } from '../domain/daily-charge.js';
+import { addDays, agreementLimit, localDate, planDailyCharge } from '../domain/daily-charge.js';
 import type { Logger } from '../log.js';
 import type { MembershipNotification, MembershipPort } from '../payments/membership-port.js';
 import type { Clock } from '../sessions/ports.js';
@@ -106,6 +106,11 @@ export class DailyCharges {
       // A stopped agreement takes no charges: the sessions already run are owed, and paid another way.
       if (agreement.status !== 'active') {
         await this.deps.members.updateCharge(tx, id, { status: 'failed', failureReason: 'agreement_not_active' }, this.deps.clock.now());
+      } else if (plan.charge.amountOre > agreementLimit({ suggestedMaxAmountOre: agreement.suggestedMaxOre, maxAmountOre: agreement.maxOre })) {
+        // Never above the agreed limit (sessions carried over from a day below the minimum, or one
+        // that ran past midnight, can add up to more): the member pays this day another way.
+        this.deps.logger.warn({ chargeId: id, amountOre: plan.charge.amountOre }, 'a day above the agreement limit: left for a one-off payment');
+        await this.deps.members.updateCharge(tx, id, { status: 'failed', failureReason: 'above_limit' }, this.deps.clock.now());
       }
       return { kind: 'planned', id };
     });
