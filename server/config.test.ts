@@ -116,3 +116,28 @@ describe('the server secret', () => {
     expect(loadConfig({ DATA_DIR: 'memory://other' }).secret.equals(a)).toBe(true);
   });
 });
+
+describe('membership settings', () => {
+  const files = { demoSecret: () => Buffer.from('x'.repeat(32)) };
+  it('has defaults: 01:00 in Europe/Oslo, due the next day, two retry days, 1 500 kr suggested', () => {
+    expect(loadConfig({}, files).members).toMatchObject({
+      dailyChargeTime: '01:00',
+      timeZone: 'Europe/Oslo',
+      chargeDueDays: 1,
+      chargeRetryDays: 2,
+      limitDefaultOre: 150000,
+      limitPresetsOre: [50000, 150000, 300000],
+      loginAuthMethod: 'client_secret_basic'
+    });
+  });
+  it.each([
+    ['MEMBER_DAILY_CHARGE_TIME', '25:00'],
+    ['MEMBER_TIME_ZONE', 'Mars/Olympus'],
+    ['MEMBER_CHARGE_RETRY_DAYS', '15'],
+    ['MEMBER_LIMIT_PRESETS_ORE', '50,150000'],
+    ['MEMBER_PRODUCT_NAME', 'x'.repeat(46)],
+    ['VIPPS_LOGIN_AUTH_METHOD', 'private_key_jwt']
+  ])('refuses %s=%s and names it', (name, value) => {
+    expect(() => loadConfig({ [name]: value }, files)).toThrow(name);
+  });
+});

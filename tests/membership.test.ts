@@ -87,4 +87,29 @@ describe('a member', () => {
     expect((await m.fetch('/api/member/agreement', { method: 'POST', body: '{"limitOre":150000}', headers: { 'content-type': 'application/json', origin: 'https://evil.example' } })).status).toBe(403);
     expect((await m.fetch('/api/member/login/callback?code=x&state=y')).status).toBe(400);
   });
+
+  it('who stops the agreement in the app, unbeknown to plugpay, still owes the day: the refused charge becomes a debt', async () => {
+    const m = new MemberAgent(pp);
+    await m.signIn(1);
+    await m.becomeMember(150000, '1500', 1);
+    await pp.addCharger('MEM-B', { connectors: [{ maxPowerW: 350000 }], car: { maxPowerW: 350000, capacityKWh: 100, startSocPercent: 10 } });
+    const session = await m.chargeOnce('MEM-B-1', 400);
+
+    // The member stops the agreement in the app; the webhook is lost, and nobody looks.
+    pp.sandbox!.faults.webhooks('drop', 1);
+    const agreement = (await pp.db.query<{ id: string; confirmation_url: string }>(`select a.id, a.confirmation_url from member_agreements a join members m on m.id = a.member_id where m.phone_number = '4798765432'`)).rows[0]!;
+    const url = new URL(agreement.confirmation_url);
+    const stop = await m.fetch(`${url.pathname}/stop`, { method: 'POST', body: new URLSearchParams({ token: url.searchParams.get('token')! }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(stop.status).toBe(200);
+    expect((await pp.db.query<{ status: string }>('select status from member_agreements where id = $1', [agreement.id])).rows[0]!.status).toBe('active');
+
+    clock.advance(DAY);
+    await pp.membership.scheduler.tick();
+    const me = (await m.json('/api/member/me')).body;
+    expect(me.charges).toHaveLength(1);
+    expect(me.charges[0]).toMatchObject({ state: 'failed', failureReason: 'agreement_not_active' });
+    expect(me.charges[0].lines.map((l: { id: string }) => l.id)).toEqual([session]);
+    expect(me.agreement.state).toBe('stopped');
+    expect(me.blocked).toMatchObject({ reason: 'agreement-ended' });
+  }, 120_000);
 });

@@ -13,7 +13,7 @@
  * `advance` runs steps 2 and 3 for every charge not final yet; the scheduler calls it on every tick
  * and after a restart, so a kill -9 anywhere leaves work that the next tick finishes.
  */
-import { addDays, localDate, planDailyCharge } from '../domain/daily-charge.js';
+import { addDays, agreementLimit, localDate, planDailyCharge } from '../domain/daily-charge.js';
 import type { Logger } from '../log.js';
 import type { MembershipNotification, MembershipPort } from '../payments/membership-port.js';
 import type { Clock } from '../sessions/ports.js';
@@ -106,6 +106,11 @@ export class DailyCharges {
       // A stopped agreement takes no charges: the sessions already run are owed, and paid another way.
       if (agreement.status !== 'active') {
         await this.deps.members.updateCharge(tx, id, { status: 'failed', failureReason: 'agreement_not_active' }, this.deps.clock.now());
+      } else if (plan.charge.amountOre > agreementLimit({ suggestedMaxAmountOre: agreement.suggestedMaxOre, maxAmountOre: agreement.maxOre })) {
+        // Never above the agreed limit (sessions carried over from a day below the minimum, or one
+        // that ran past midnight, can add up to more): the member pays this day another way.
+        this.deps.logger.warn({ chargeId: id, amountOre: plan.charge.amountOre }, 'a day above the agreement limit: left for a one-off payment');
+        await this.deps.members.updateCharge(tx, id, { status: 'failed', failureReason: 'above_limit' }, this.deps.clock.now());
       }
       return { kind: 'planned', id };
     });
@@ -125,13 +130,28 @@ export class DailyCharges {
   private async advanceOne(c: MemberChargeRecord): Promise<void> {
     let vippsId = c.vippsChargeId;
     if (c.status === 'planned') {
-      vippsId = await this.deps.membership.createDailyCharge(c.agreementId, {
-        amountOre: c.amountOre,
-        description: c.description,
-        due: c.due,
-        retryDays: this.deps.settings.retryDays,
-        idempotencyKey: c.id
-      });
+      try {
+        vippsId = await this.deps.membership.createDailyCharge(c.agreementId, {
+          amountOre: c.amountOre,
+          description: c.description,
+          due: c.due,
+          retryDays: this.deps.settings.retryDays,
+          idempotencyKey: c.id
+        });
+      } catch (err) {
+        // Refused for good (4xx): if the agreement was stopped meanwhile, the sessions are owed and
+        // paid another way; otherwise the refusal stays visible in the log and is tried again.
+        const status = (err as { status?: number }).status;
+        if (status !== undefined && status >= 400 && status < 500 && status !== 409 && status !== 429) {
+          const a = await this.deps.membership.getAgreement(c.agreementId);
+          if (a.state !== 'active') {
+            await this.deps.members.updateCharge(this.deps.db, c.id, { status: 'failed', failureReason: 'agreement_not_active' }, this.deps.clock.now());
+            await this.deps.onAgreementHint?.(c.agreementId);
+            return;
+          }
+        }
+        throw err;
+      }
       await this.deps.members.updateCharge(this.deps.db, c.id, { status: 'created', vippsChargeId: vippsId }, this.deps.clock.now());
       this.deps.logger.info({ chargeId: c.id, vippsChargeId: vippsId, amountOre: c.amountOre }, 'daily charge created');
     }

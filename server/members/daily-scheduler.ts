@@ -50,10 +50,11 @@ export class DailyScheduler {
     try {
       const now = this.deps.clock.now();
       const today = localDate(now, this.deps.timeZone);
-      const last = await this.deps.settings.get<string>(this.deps.db, LAST_RUN);
+      // Kept as an object: a bare JSON string does not survive the settings' jsonb round trip.
+      const last = (await this.deps.settings.get<{ date: string }>(this.deps.db, LAST_RUN))?.date;
       if (localTime(now, this.deps.timeZone) >= this.deps.runAt && (last === undefined || last < today)) {
         await this.deps.daily.run(addDays(today, -1));
-        await this.deps.settings.set(this.deps.db, LAST_RUN, today);
+        await this.deps.settings.set(this.deps.db, LAST_RUN, { date: today });
       } else {
         await this.deps.daily.advance();
       }

@@ -5,11 +5,15 @@
  * headers, same-origin check and body limit apply here too; the same-origin check is repeated so
  * the routes are safe on their own.
  */
+import type { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { connectorIdSchema } from '../../src/lib/shared/api.js';
 import { sessionCookieName } from '../http/app.js';
 import { parseJson, problem } from '../http/problem.js';
+import { clientAddress, clientKey } from '../http/client-address.js';
+import { take, tooManyRequests } from '../http/rate-limit.js';
 import { sameOriginOnly } from '../http/same-origin.js';
 import type { Logger } from '../log.js';
 import { LoginError, type LoginPort } from '../payments/login-port.js';
@@ -35,7 +39,11 @@ export function createMemberApi(deps: {
   logger: Logger;
 }): Hono {
   const api = new Hono();
-  api.use('*', sameOriginOnly({ trustedProxies: deps.trustedProxies ?? 0 }));
+  const trustedProxies = deps.trustedProxies ?? 0;
+  const client = (c: Context) => clientKey(clientAddress((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), trustedProxies));
+  // As for reservations (app.ts): 20 attempts to start a member session a minute per client.
+  const starts = new RateLimiterMemory({ keyPrefix: 'member-starts', points: 20, duration: 60 });
+  api.use('*', sameOriginOnly({ trustedProxies }));
   api.onError((err, c) => {
     if (err instanceof ServiceError) return problem(c, err.status, err.status === 502 ? 'Payment provider unavailable' : 'Request refused', err.message);
     deps.logger.error({ err, path: c.req.path }, 'member request failed');
@@ -111,6 +119,8 @@ export function createMemberApi(deps: {
   });
 
   api.post('/sessions', async (c) => {
+    const tooOften = await take(starts, client(c));
+    if (tooOften !== undefined) return tooManyRequests(c, tooOften, 'Too many attempts to start charging from this device. Wait a minute and try again.');
     const id = await signedIn(c);
     if (typeof id !== 'string') return id;
     const body = await parseJson(c, startBody);

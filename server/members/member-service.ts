@@ -45,6 +45,8 @@ export interface MemberView {
   }>;
 }
 
+const ACTIVE_SWEEP_MS = 10 * 60_000;
+
 /** Sessions that starting with less than this left would stop at once: the start fee and one kWh. */
 const minimumStart = (tariff: { startFeeOre: number; pricePerKwhOre: number }) => tariff.startFeeOre + tariff.pricePerKwhOre;
 
@@ -134,9 +136,17 @@ export class MemberService {
     });
   }
 
-  /** Follows every pending or active agreement (the poll beside the webhooks). */
+  private lastActiveSweep = 0;
+
+  /**
+   * The poll beside the webhooks: agreements waiting for the member on every call, active ones (a
+   * stop made in the app) at most every ten minutes, within Recurring's FetchAgreement rate limit.
+   */
   async syncOpenAgreements(): Promise<void> {
-    for (const a of await this.deps.members.agreementsIn(this.deps.db, ['pending', 'active'])) {
+    const now = this.deps.clock.now().getTime();
+    const sweep = now - this.lastActiveSweep >= ACTIVE_SWEEP_MS;
+    if (sweep) this.lastActiveSweep = now;
+    for (const a of await this.deps.members.agreementsIn(this.deps.db, sweep ? ['pending', 'active'] : ['pending'])) {
       await this.syncAgreement(a.id).catch((err) => this.deps.logger.warn({ err, agreementId: a.id }, 'agreement poll failed'));
     }
   }
@@ -145,7 +155,9 @@ export class MemberService {
     this.checkLimit(limitOre);
     const a = await this.deps.members.currentAgreement(this.deps.db, memberId);
     if (!a || a.status !== 'active') throw new ServiceError(409, 'There is no active membership to change.');
-    await this.deps.membership.changeSuggestedMax(a.id, limitOre, `lim-${a.id}-${limitOre}`.slice(0, 40)).catch((err) => {
+    // A key per change: going back to an earlier limit is a new change, not a replay of the old one.
+    const key = `lim-${a.id}-${this.deps.clock.now().getTime().toString(36)}`.slice(0, 40);
+    await this.deps.membership.changeSuggestedMax(a.id, limitOre, key).catch((err) => {
       throw new ServiceError(502, 'Vipps MobilePay could not be reached. Please try again.', { cause: err });
     });
     await this.syncAgreement(a.id);

@@ -92,6 +92,7 @@ export class SessionReadModels {
       connectorLabel: `Connector ${s.connectorNo} · ${c?.plugType ?? ''}`.trim(),
       state: s.state,
       reservedOre: s.reservedOre,
+      ...(s.billing === 'membership' ? { billing: 'membership' as const } : {}),
       energyWh: s.energyWh,
       powerW: s.state === 'charging' || s.state === 'stopping' ? s.powerW : 0,
       costOre: s.costOre ?? runningCost(s, now),

@@ -10,7 +10,8 @@ import { eventually, type TestPlugpay } from './plugpay.js';
 export class MemberAgent {
   private jar = new Map<string, string>();
 
-  constructor(private readonly pp: TestPlugpay) {}
+  /** `charging` is needed by chargeOnce only; a plugpay in another process has just a port. */
+  constructor(private readonly pp: Pick<TestPlugpay, 'port'> & Partial<Pick<TestPlugpay, 'charging'>>) {}
 
   private cookieHeader(): string {
     return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -74,13 +75,15 @@ export class MemberAgent {
 
   /** Starts a member session, lets it charge until `minWh`, stops it; returns the session id. */
   async chargeOnce(connectorId: string, minWh = 50): Promise<string> {
-    await eventually(async () => (await this.pp.charging.connectorView(connectorId))?.available, 15_000, 'connector available');
+    const charging = this.pp.charging;
+    if (!charging) throw new Error('chargeOnce needs an in-process plugpay');
+    await eventually(async () => (await charging.connectorView(connectorId))?.available, 15_000, 'connector available');
     const started = await this.json<{ sessionId: string; token: string }>('/api/member/sessions', 'POST', { connectorId });
     if (started.status !== 201) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`);
     const { sessionId, token } = started.body;
-    await eventually(async () => (await this.pp.charging.sessionView(sessionId, token)).energyWh >= minWh, 30_000, 'energy');
-    await this.pp.charging.stopSession(sessionId, token);
-    await eventually(async () => (await this.pp.charging.sessionView(sessionId, token)).state === 'completed', 30_000, 'completed');
+    await eventually(async () => (await charging.sessionView(sessionId, token)).energyWh >= minWh, 30_000, 'energy');
+    await charging.stopSession(sessionId, token);
+    await eventually(async () => (await charging.sessionView(sessionId, token)).state === 'completed', 30_000, 'completed');
     return sessionId;
   }
 }

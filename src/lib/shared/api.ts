@@ -98,6 +98,8 @@ export interface SessionView {
   connectorLabel: string;
   state: SessionState;
   reservedOre: number;
+  /** 'membership': paid with the member's daily charge; `reservedOre` is what is left of the day's limit. */
+  billing?: 'membership';
   energyWh: number;
   powerW: number;
   /** Running cost so far (final cost once finalized). */
