@@ -47,6 +47,7 @@ async function chargeAsMember(page: Page, connectorId: string, minWh: number): P
   await eventually(async () => (await state(page)) === 'charging', 20_000, 'charging');
   await eventually(async () => Number(await page.locator('#energy-kwh').getAttribute('data-wh')) >= minWh, 30_000, 'energy');
   await page.click('#stop-button');
+  await page.click('#stop-confirm-yes'); // Stop asks first (a mis-tap costs an unplug and a new start)
   await eventually(async () => (await state(page)) === 'completed', 20_000, 'completed');
   // No reservation, nothing released: the cost goes on the day's charge.
   await page.locator('#receipt-member').waitFor();
