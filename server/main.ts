@@ -225,7 +225,8 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   let ready = false;
 
   const operators = await createOperatorConsole({
-    db, charging, chargers, clock, logger, secret: config.secret, operatorToken: config.operatorToken, map: config.map, demo: config.vipps.sandbox
+    db, charging, chargers, clock, logger, secret: config.secret, operatorToken: config.operatorToken, map: config.map, demo: config.vipps.sandbox,
+    wakeWorker: () => worker.wake()
   });
 
   // --- HTTP

@@ -11,6 +11,8 @@ import type { Clock } from '../sessions/ports.js';
 import { ChargerRepository } from '../store/charger-repository.js';
 import type { Db } from '../store/db.js';
 import { SessionRepository } from '../store/session-repository.js';
+import { ConsoleRepository } from '../store/console-repository.js';
+import { ConsoleReads } from './console-reads.js';
 import type { MapSettings, OperatorBridge } from '../../src/lib/shared/operator-api.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { OperatorActions } from './operator-actions.js';
@@ -30,6 +32,8 @@ export interface OperatorConsoleDeps {
   map: MapSettings;
   /** Demo mode: a demo admin is created, its password derived from the server secret. */
   demo: boolean;
+  /** Tells the outbox worker there is work now (a money job retried from the console). */
+  wakeWorker(): void;
   policy?: Partial<AccountPolicy>;
 }
 
@@ -58,6 +62,15 @@ export async function createOperatorConsole(deps: OperatorConsoleDeps) {
     logger: deps.logger.child({ component: 'operator' })
   });
 
+  const reads = new ConsoleReads({
+    db: deps.db,
+    repo: new ConsoleRepository(),
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'operator' }),
+    sessionView: (id) => deps.charging.staffSessionView(id),
+    wakeWorker: deps.wakeWorker
+  });
+
   let demoLogin: { username: string; password: string } | undefined;
   if (deps.demo) {
     demoLogin = { username: DEMO_USERNAME, password: demoPassword(deps.secret) };
@@ -74,6 +87,11 @@ export async function createOperatorConsole(deps: OperatorConsoleDeps) {
     stations: () => deps.charging.operatorStations(),
     stationDetails: (id) => details.one(id),
     allStationDetails: () => details.all(),
+    sessions: (filter, limit) => reads.sessions(filter, limit),
+    session: (id) => reads.session(id),
+    moneyJobs: () => reads.moneyJobs(),
+    retryJob: (id, by) => reads.retryJob(id, by),
+    day: (day) => reads.day(day),
     map: deps.map
   };
   return {
@@ -81,7 +99,7 @@ export async function createOperatorConsole(deps: OperatorConsoleDeps) {
     demoLogin,
     /** For createApi: signed-in staff open the operator routes too. */
     staff: { accounts, secret: deps.secret },
-    api: createOperatorRoutes({ actions, details }),
+    api: createOperatorRoutes({ actions, details, reads }),
     /** For createRealtime: the operators' room takes signed-in operators (or the token). */
     socketAllowed: async (cookieHeader: string | undefined, token: string | undefined) => {
       if (tokenIsOperators(token, deps.operatorToken)) return true;

@@ -147,6 +147,25 @@ describe('the live map', () => {
     }, 20_000, 'the sandbox to hold the capture and the release');
     expect(record.aggregate.authorizedAmount.value).toBe(35000);
     await eventually(async () => (await pin.getAttribute('data-status')) !== 'charging', 20_000, 'the marker to leave charging');
+
+    // The operator finds it in the sessions list, with its payment timeline and receipt.
+    await page.goto(`${pp.url}/operator/sessions?station=oslo-gronland&state=completed`);
+    await page.locator(`[data-session-row="${started.sessionId}"] a`).click();
+    await page.waitForURL(new RegExp(`/operator/sessions/${started.sessionId}$`));
+    const kinds = await page.locator('#payment-timeline li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds[0]).toBe('created');
+    expect(kinds).toContain('authorized');
+    expect(kinds).toContain('settled');
+    expect(Number(await page.locator('#payment-timeline li[data-kind="settled"] [data-ore]').getAttribute('data-ore'))).toBe(receipt.capturedOre);
+    expect(Number(await page.locator('#receipt-captured').getAttribute('data-ore'))).toBe(receipt.capturedOre);
+    expect(await page.locator('#meter-chart').count()).toBe(1);
+
+    // And the accountant's CSV has it, in kroner.
+    const staff = (await page.context().cookies()).find((c) => c.name === 'pp_staff')!;
+    const csv = await (await fetch(`${pp.url}/operator/sessions.csv?station=oslo-gronland`, { headers: { cookie: `pp_staff=${staff.value}` } })).text();
+    const line = csv.split('\r\n').find((l) => l.startsWith(started.sessionId));
+    expect(line).toContain(`,${(receipt.capturedOre / 100).toFixed(2)},`);
+    expect((await fetch(`${pp.url}/operator/sessions.csv`, { redirect: 'manual' })).status).toBe(303);
     await page.close();
   }, 180_000);
 });
