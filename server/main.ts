@@ -224,9 +224,12 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   const intake = new VippsWebhookIntake({ onNotification: (n) => charging.onPaymentNotification(n), logger });
   let ready = false;
 
+  const chargerAdmin = new ChargerAdmin({ db, logger });
   const operators = await createOperatorConsole({
     db, charging, chargers, clock, logger, secret: config.secret, operatorToken: config.operatorToken, map: config.map, demo: config.vipps.sandbox,
-    wakeWorker: () => worker.wake()
+    wakeWorker: () => worker.wake(),
+    qr: vipps.qr,
+    chargerAdmin
   });
 
   // --- HTTP
@@ -234,7 +237,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   app.route(
     '/api',
     createApi({
-      charging, chargerAdmin: new ChargerAdmin({ db, logger }), logger, operatorToken: config.operatorToken, ready: () => ready, trustedProxies: config.trustedProxies,
+      charging, chargerAdmin, logger, operatorToken: config.operatorToken, ready: () => ready, trustedProxies: config.trustedProxies,
       staff: operators.staff, operatorApi: operators.api
     })
   );

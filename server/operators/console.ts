@@ -13,6 +13,10 @@ import type { Db } from '../store/db.js';
 import { SessionRepository } from '../store/session-repository.js';
 import { ConsoleRepository } from '../store/console-repository.js';
 import { ConsoleReads } from './console-reads.js';
+import { FleetAdmin } from './fleet-admin.js';
+import { QrStickers, type MerchantRedirectQrs } from './qr-stickers.js';
+import type { ChargerAdmin } from '../sessions/charger-admin.js';
+import type { StickerItem } from '../../src/lib/shared/operator-api.js';
 import type { MapSettings, OperatorBridge } from '../../src/lib/shared/operator-api.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { OperatorActions } from './operator-actions.js';
@@ -34,6 +38,9 @@ export interface OperatorConsoleDeps {
   demo: boolean;
   /** Tells the outbox worker there is work now (a money job retried from the console). */
   wakeWorker(): void;
+  /** The Vipps MobilePay QR API (merchant-redirect codes for stickers). */
+  qr: MerchantRedirectQrs;
+  chargerAdmin: ChargerAdmin;
   policy?: Partial<AccountPolicy>;
 }
 
@@ -71,6 +78,27 @@ export async function createOperatorConsole(deps: OperatorConsoleDeps) {
     wakeWorker: deps.wakeWorker
   });
 
+  const consoleRepo = new ConsoleRepository();
+  const fleet = new FleetAdmin({ db: deps.db, repo: consoleRepo, chargerAdmin: deps.chargerAdmin, logger: deps.logger.child({ component: 'operator' }) });
+  const stickers = new QrStickers({ qr: deps.qr, landingUrl: (id) => deps.charging.connectorLandingUrl(id), logger: deps.logger.child({ component: 'operator' }) });
+  async function stickerSheet(stationId?: string): Promise<StickerItem[]> {
+    const items: StickerItem[] = [];
+    for (const st of await deps.charging.operatorStations(stationId)) {
+      for (const k of st.chargers.flatMap((c) => c.connectors)) {
+        const view = await deps.charging.connectorView(k.id);
+        const item: StickerItem = { connectorId: k.id, connectorNo: k.connectorNo, stationName: st.name, plugType: k.plugType, maxPowerW: k.maxPowerW, tariff: view?.tariff };
+        if (!view) item.error = 'This connector has no station or tariff yet: drivers cannot pay here.';
+        else {
+          const r = await stickers.sticker(k.id);
+          if (r.ok) item.sticker = { qrId: r.sticker.qrId, imageUrl: r.sticker.imageUrl, redirectUrl: r.sticker.redirectUrl };
+          else item.error = r.message;
+        }
+        items.push(item);
+      }
+    }
+    return items;
+  }
+
   let demoLogin: { username: string; password: string } | undefined;
   if (deps.demo) {
     demoLogin = { username: DEMO_USERNAME, password: demoPassword(deps.secret) };
@@ -92,6 +120,17 @@ export async function createOperatorConsole(deps: OperatorConsoleDeps) {
     moneyJobs: () => reads.moneyJobs(),
     retryJob: (id, by) => reads.retryJob(id, by),
     day: (day) => reads.day(day),
+    tariffs: () => fleet.tariffs(),
+    stationRecords: () => fleet.stationRecords(),
+    saveTariff: (input, by) => fleet.saveTariff(input, by),
+    saveStation: (input, by) => fleet.saveStation(input, by),
+    registerCharger: async (input, by) => {
+      const r = await fleet.registerCharger(input);
+      if (!r.ok) return { ok: false, message: r.message };
+      deps.logger.info({ chargerId: r.charger.id, by }, 'charger registered from the console');
+      return { ok: true, message: `Registered ${r.charger.id} with connectors ${r.charger.connectors.join(', ')}.${r.charger.warnings.length ? ` ${r.charger.warnings.join(' ')}` : ''}` };
+    },
+    stickers: (stationId) => stickerSheet(stationId),
     map: deps.map
   };
   return {

@@ -3,7 +3,9 @@
  * session's payment trail, the day's figures, and "retry now" on a failed money job.
  */
 import type { SessionState } from '../domain/session.js';
+import type { Tariff } from '../domain/tariff.js';
 import type { Queryable } from './db.js';
+import { tariffFromRow } from './station-repository.js';
 
 export interface SessionListFilter {
   stationId?: string;
@@ -161,6 +163,11 @@ export class ConsoleRepository {
       [MONEY_JOB_KINDS]
     );
     return rows.map(jobRow);
+  }
+
+  async tariffs(db: Queryable): Promise<Tariff[]> {
+    const { rows } = await db.query('select * from tariffs order by id');
+    return rows.map((r) => tariffFromRow(r));
   }
 
   /**

@@ -2,7 +2,7 @@
  * The operator console's contract between plugpay's server and its pages: staff, the
  * in-process bridge the console's pages call, and the views they render.
  */
-import type { OperatorStationView, SessionState, SessionView } from './api.js';
+import type { OperatorStationView, SessionState, SessionView, StationView, TariffView } from './api.js';
 
 export type StaffRole = 'admin' | 'operator' | 'cashier';
 
@@ -72,6 +72,15 @@ export interface OperatorBridge {
   retryJob(jobId: number, by: string): Promise<boolean>;
   /** Figures for one day in Oslo time (yyyy-mm-dd), today when absent. */
   day(day?: string): Promise<DayFigures>;
+  tariffs(): Promise<TariffRecord[]>;
+  /** Stations as set up (with their tariff), for editing. */
+  stationRecords(): Promise<Array<StationView & { tariffId: string }>>;
+  saveTariff(input: unknown, by: string): Promise<SetupOutcome>;
+  saveStation(input: unknown, by: string): Promise<SetupOutcome>;
+  /** Registers a charger with its OCPP password (security profile 1, HTTP Basic). */
+  registerCharger(input: unknown, by: string): Promise<SetupOutcome>;
+  /** A station's stickers (every station's when absent), each QR made or reused through the QR API. */
+  stickers(stationId?: string): Promise<StickerItem[]>;
   map: MapSettings;
 }
 
@@ -150,6 +159,26 @@ export interface DayFigures {
   /** Per hour of the day (0–23, Oslo time): energy and money of sessions that ended then. */
   hours: Array<{ hour: number; energyWh: number; capturedOre: number; sessions: number }>;
 }
+
+/** A tariff with its id, as the console edits it (øre including VAT). */
+export interface TariffRecord extends TariffView {
+  id: string;
+}
+
+/** One sticker of the printable sheet: made through the Vipps MobilePay QR API. */
+export interface StickerItem {
+  connectorId: string;
+  connectorNo: number;
+  stationName: string;
+  plugType: string;
+  maxPowerW: number;
+  tariff?: TariffView;
+  sticker?: { qrId: string; imageUrl: string; redirectUrl: string };
+  /** Why there is no sticker (the QR API refused, no tariff yet, …). */
+  error?: string;
+}
+
+export type SetupOutcome = { ok: true; message?: string } | { ok: false; message: string };
 
 /** The states a session can be filtered by in the console. */
 export const SESSION_STATES: SessionState[] = ['awaiting_payment', 'starting', 'charging', 'stopping', 'finalizing', 'completed', 'failed'];
