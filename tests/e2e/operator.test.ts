@@ -169,3 +169,72 @@ describe('the live map', () => {
     await page.close();
   }, 180_000);
 });
+
+describe('stations, tariffs and stickers', () => {
+  it('adds a tariff and a station, registers a charger, and prints its stickers made through the QR API', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInOperator(page, pp);
+    await page.goto(`${pp.url}/operator/setup`);
+
+    await page.fill('#tariff-form [name="id"]', 'depot-dc');
+    await page.fill('#tariff-form [name="pricePerKwh"]', '4,99');
+    await page.fill('#tariff-form [name="startFee"]', '5');
+    await page.fill('#tariff-form [name="idleFeePerMinute"]', '1,50');
+    await page.fill('#tariff-form [name="idleGraceMinutes"]', '20');
+    await page.click('#tariff-form button');
+    await page.locator('#tariff-message').waitFor();
+    expect(await page.locator('#tariff-message').textContent()).toContain('saved');
+
+    await page.fill('#station-form [name="id"]', 'tromso-depot');
+    await page.fill('#station-form [name="name"]', 'Tromsø depot');
+    await page.fill('#station-form [name="address"]', 'Storgata 1, 9008 Tromsø');
+    await page.fill('#station-form [name="city"]', 'Tromsø');
+    await page.fill('#station-form [name="lat"]', '69.6492');
+    await page.fill('#station-form [name="lng"]', '18.9553');
+    await page.selectOption('#station-form [name="tariffId"]', 'depot-dc');
+    await page.click('#station-form button');
+    await page.locator('#station-message').waitFor();
+    expect(await page.locator('#station-message').textContent()).toContain('saved');
+
+    await page.fill('#charger-form [name="id"]', 'TOS-DEP-01');
+    await page.fill('#charger-form [name="password"]', 'a-long-ocpp-password');
+    await page.fill('#charger-form [name="connectors"]', '2');
+    await page.selectOption('#charger-form [name="stationId"]', 'tromso-depot');
+    await page.fill('#charger-form [name="maxPowerKw"]', '50');
+    await page.click('#charger-form button');
+    await page.locator('#charger-message').waitFor();
+    expect(await page.locator('#charger-message').textContent()).toContain('TOS-DEP-01-1');
+    expect((await pp.db.query('select price_per_kwh_ore, start_fee_ore, idle_fee_per_minute_ore from tariffs where id = $1', ['depot-dc'])).rows[0]).toEqual({
+      price_per_kwh_ore: 499,
+      start_fee_ore: 500,
+      idle_fee_per_minute_ore: 150
+    });
+
+    await page.goto(`${pp.url}/operator/stickers?station=tromso-depot`);
+    const stickers = page.locator('#sticker-sheet figure');
+    expect(await stickers.count()).toBe(2);
+    const first = page.locator('#sticker-sheet figure[data-connector-id="TOS-DEP-01-1"]');
+    expect(await first.getAttribute('data-qr-id')).toBe('plugpay-TOS-DEP-01-1');
+    expect(await first.textContent()).toMatch(/4,99 per kWh/);
+    expect(await first.textContent()).toMatch(/Start fee kr.5,00/);
+    // The image comes from the QR API, and its code leads to the connector's landing page.
+    const src = await first.locator('img').getAttribute('src');
+    expect(src).toMatch(/\/sandbox\/vipps\/qr-image\/merchant-redirect\/.+\.svg$/);
+    expect(await first.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    const sandboxApi = await fetch(`${pp.url}/sandbox/vipps/qr/r/${pp.config.vipps.merchantSerialNumber}/plugpay-TOS-DEP-01-1`, { redirect: 'manual' });
+    expect(sandboxApi.status).toBe(302);
+    expect(sandboxApi.headers.get('location')).toBe(`${pp.url}/c/TOS-DEP-01-1`);
+
+    await page.close();
+  }, 120_000);
+
+  it('keeps setup to admins', async () => {
+    await new StaffAccounts({ db: pp.db, clock: systemClock, logger: silentLogger }).add({ username: 'plain-operator', password: 'operator password', role: 'operator' });
+    const page = await browser.newPage();
+    await signInOperator(page, pp, { username: 'plain-operator', password: 'operator password' });
+    const res = await page.goto(`${pp.url}/operator/setup`);
+    expect(res?.status()).toBe(403);
+    await page.close();
+  });
+});
+
