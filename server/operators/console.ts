@@ -140,11 +140,23 @@ export async function createOperatorConsole(deps: OperatorConsoleDeps) {
     staff: { accounts, secret: deps.secret },
     api: createOperatorRoutes({ actions, details, reads }),
     /** For createRealtime: the operators' room takes signed-in operators (or the token). */
-    socketAllowed: async (cookieHeader: string | undefined, token: string | undefined) => {
+    socketAllowed: async (handshake: { cookie?: string; origin?: string; host?: string }, token: string | undefined) => {
       if (tokenIsOperators(token, deps.operatorToken)) return true;
-      const staff = await staffFromCookieHeader(gate, cookieHeader);
+      // Cross-site WebSocket hijacking: a browser sends the cookie with a handshake that another
+      // site's page opens; only a page of plugpay itself (same host) may use it.
+      if (handshake.origin !== undefined && !sameHost(handshake.origin, handshake.host)) return false;
+      const staff = await staffFromCookieHeader(gate, handshake.cookie);
       return staff !== null && roleAllows(staff.role, 'operator');
     },
     bridge
   };
+}
+
+/** True when an Origin header names the host the request was sent to. */
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }

@@ -34,8 +34,9 @@ afterAll(async () => {
 });
 
 /** Asks to join the operators' room from Node, with the cookies given; resolves with the ack. */
-async function joinOperators(cookie?: string): Promise<{ ok: boolean }> {
-  const socket = ioClient(pp.url, { transports: ['websocket'], extraHeaders: cookie ? { cookie } : {}, reconnection: false });
+async function joinOperators(cookie?: string, origin?: string): Promise<{ ok: boolean }> {
+  const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...(origin ? { origin } : {}) };
+  const socket = ioClient(pp.url, { transports: ['websocket'], extraHeaders: headers, reconnection: false });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -63,6 +64,9 @@ describe('signing in', () => {
     const staff = cookies.find((c) => c.name === 'pp_staff');
     expect(staff).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
     expect(await joinOperators(`pp_staff=${staff!.value}`)).toMatchObject({ ok: true });
+    expect(await joinOperators(`pp_staff=${staff!.value}`, pp.url)).toMatchObject({ ok: true });
+    // Another site's page cannot ride on the cookie (cross-site WebSocket hijacking).
+    expect(await joinOperators(`pp_staff=${staff!.value}`, 'https://evil.example')).toMatchObject({ ok: false });
     expect((await fetch(`${pp.url}/api/operator/stations`, { headers: { cookie: `pp_staff=${staff!.value}` } })).status).toBe(200);
     await page.close();
   });
