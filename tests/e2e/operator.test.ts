@@ -10,7 +10,9 @@ import { io as ioClient } from 'socket.io-client';
 import { StaffAccounts } from '../../server/operators/staff-accounts.js';
 import { silentLogger } from '../../server/log.js';
 import { systemClock } from '../../server/sessions/ports.js';
-import { demoStations } from '../../server/sim/demo.js';
+import { demoStations, demoTariffs } from '../../server/sim/demo.js';
+import { registerCharger } from '../../server/chargers/registration.js';
+import { StationRepository } from '../../server/store/station-repository.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
 import { revealStation, signInOperator, stationsOnMap } from '../helpers/operator-browser.js';
 
@@ -174,6 +176,35 @@ describe('the live map', () => {
   }, 180_000);
 });
 
+describe('a fleet of fifty', () => {
+  it('lets every station be seen and clicked, however close they stand', async () => {
+    // 46 more stations packed into a few Oslo blocks, each with a (not connected) charger.
+    const stations = new StationRepository();
+    for (let i = 1; i <= 46; i++) {
+      const id = `oslo-block-${i}`;
+      await stations.upsertStation(pp.db, { id, name: `Oslo block ${i}`, address: `Storgata ${i}`, city: 'Oslo', lat: 59.913 + (i % 7) * 0.0008, lng: 10.75 + Math.floor(i / 7) * 0.0012, tariffId: demoTariffs[1].id });
+      await registerCharger(pp.db, { id: `OSL-BLK-${i}`, password: 'block-charger-password', connectors: 1, stationId: id });
+    }
+    const total = (await stations.stations(pp.db)).length;
+    expect(total).toBeGreaterThanOrEqual(50);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInOperator(page, pp);
+    await eventually(async () => (await stationsOnMap(page)) === total, 20_000, 'every station accounted for on the map');
+    // The list is in natural order: block 2 before block 10.
+    const names = await page.locator('#station-table [data-row-station-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-row-station-id')));
+    expect(names.indexOf('oslo-block-2')).toBeLessThan(names.indexOf('oslo-block-10'));
+    for (const i of [3, 17, 40]) {
+      const pin = await revealStation(page, `oslo-block-${i}`);
+      await page.locator('#station-panel .close').click();
+      await pin.click();
+      await eventually(async () => (await page.locator('#station-panel h2').textContent()) === `Oslo block ${i}`, 10_000, `the panel of block ${i}`);
+      expect(await pin.getAttribute('data-status')).toBe('offline');
+    }
+    await page.close();
+  }, 120_000);
+});
+
 describe('stations, tariffs and stickers', () => {
   it('adds a tariff and a station, registers a charger, and prints its stickers made through the QR API', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -239,6 +270,6 @@ describe('stations, tariffs and stickers', () => {
     const res = await page.goto(`${pp.url}/operator/setup`);
     expect(res?.status()).toBe(403);
     await page.close();
-  });
+  }, 60_000);
 });
 
