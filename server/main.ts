@@ -20,7 +20,6 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApi, createWebhookRoutes, sessionCookieName } from './http/app.js';
 import { operatorAllowed } from './sessions/operator-access.js';
 import { createOperatorConsole } from './operators/console.js';
-import { tokenIsOperators } from './operators/staff-auth.js';
 import { OPERATOR_BRIDGE } from '../src/lib/shared/operator-api.js';
 import { OutboxWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './log.js';
@@ -291,9 +290,10 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
       startSession: (body) => charging.startSession(body).catch(bridgeError),
       session: (id, token) => charging.sessionView(id, token).catch(bridgeError),
       stopSession: (id, token) => charging.stopSession(id, token).catch(bridgeError),
-      // The console's pages use the operator bridge (staff accounts); this stays for the token only.
+      // The console's pages use the operator bridge (staff accounts) instead; this stays, unchanged,
+      // for pages still guarded by the token until they move to `requireRole`.
       operatorStations: async (token) =>
-        tokenIsOperators(token, config.operatorToken) ? charging.operatorStations() : { status: 403, message: 'An operator token is required.' },
+        operatorAllowed(token, config.operatorToken) ? charging.operatorStations() : { status: 403, message: 'An operator token is required.' },
       sessionCookieName
     };
     (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE] = bridge;
