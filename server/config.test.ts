@@ -59,6 +59,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OCPP_STOP_DEADLINE_SECONDS: 'soon' }, noFiles)).toThrow(/OCPP_STOP_DEADLINE_SECONDS/);
   });
 
+  it('reads an optional tile server for the operators\' map, and refuses a URL without its placeholders', () => {
+    expect(loadConfig({}, noFiles).map).toEqual({ tileUrl: undefined, tileAttribution: undefined });
+    const url = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+    expect(loadConfig({ MAP_TILE_URL: url, MAP_TILE_ATTRIBUTION: '© OpenStreetMap contributors' }, noFiles).map).toEqual({ tileUrl: url, tileAttribution: '© OpenStreetMap contributors' });
+    expect(() => loadConfig({ MAP_TILE_URL: 'https://tile.example/tiles.png' }, noFiles)).toThrow(/MAP_TILE_URL/);
+    expect(() => loadConfig({ MAP_TILE_URL: 'javascript:alert(1)//{z}{x}{y}' }, noFiles)).toThrow(/MAP_TILE_URL/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '', PLUGPAY_SECRET: '' }, noFiles).databaseUrl).toBeUndefined();
   });

@@ -92,7 +92,7 @@ function forwardedProto(req: IncomingMessage): string {
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
-async function loadPages(logger: Logger): Promise<NodeHandler | null> {
+async function loadPages(logger: Logger, trustedProxies: number): Promise<NodeHandler | null> {
   const file = join(ROOT, 'build', 'handler.js');
   if (!existsSync(file)) {
     logger.warn('the PWA is not built (build/handler.js is missing): run `npm run build` or `npm start`');
@@ -102,6 +102,12 @@ async function loadPages(logger: Logger): Promise<NodeHandler | null> {
   // request for https (refusing plain-http form posts as cross-site); instead the protocol comes
   // from a header plugpay sets on each request (see forwardedProto), and the host from Host.
   if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER ??= PROTO_HEADER;
+  // The pages' client address (staff sign-in limits): behind TRUSTED_PROXIES proxies, the hop
+  // they saw, as the API counts it; otherwise the socket's peer.
+  if (trustedProxies > 0) {
+    process.env.ADDRESS_HEADER ??= 'x-forwarded-for';
+    process.env.XFF_DEPTH ??= String(trustedProxies);
+  }
   const mod = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { handler: NodeHandler };
   return mod.handler;
 }
@@ -239,8 +245,12 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   const membership = createMembership({ config, db, clock, logger, vipps, payments, charging, publicUrl, vippsBaseUrl, webhookBaseUrl: sandbox ? loopback : publicUrl });
   let ready = false;
 
+  const chargerAdmin = new ChargerAdmin({ db, logger });
   const operators = await createOperatorConsole({
-    db, charging, chargers, clock, logger, secret: config.secret, operatorToken: config.operatorToken, map: config.map, demo: config.vipps.sandbox
+    db, charging, chargers, clock, logger, secret: config.secret, operatorToken: config.operatorToken, map: config.map, demo: config.vipps.sandbox,
+    wakeWorker: () => worker.wake(),
+    qr: vipps.qr,
+    chargerAdmin
   });
 
   // --- HTTP
@@ -253,7 +263,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     createApi({
       startGuard,
       charging,
-      chargerAdmin: new ChargerAdmin({ db, logger }),
+      chargerAdmin,
       logger,
       operatorToken: config.operatorToken,
       ready: () => ready,
@@ -276,7 +286,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
   const honoListener = getRequestListener(app.fetch);
-  const pages = opts.pages === false ? null : await loadPages(logger);
+  const pages = opts.pages === false ? null : await loadPages(logger, config.trustedProxies);
   const ownPaths = /^\/(api|webhooks|sandbox|metrics)(\/|$|\?)/;
   // Pages' HTML is compressed on the way out (gzip or deflate, as the phone accepts; built
   // assets come precompressed from the build).

@@ -6,12 +6,13 @@ import { Hono, type Context } from 'hono';
 import { sessionIdSchema } from '../../src/lib/shared/api.js';
 import { parseJson, problem } from '../http/problem.js';
 import { availabilityBody, chargerIdParam, resetBody, unlockBody, type ActionResult, type OperatorActions } from './operator-actions.js';
+import type { ConsoleReads } from './console-reads.js';
 import type { StationDetailsReader } from './station-details.js';
 import type { StaffEnv } from './staff-auth.js';
 
 const reply = (c: Context, r: ActionResult) => (r.ok ? c.json(r) : problem(c, r.status, r.status === 404 ? 'Not found' : 'Refused', r.message));
 
-export function createOperatorRoutes(deps: { actions: OperatorActions; details: StationDetailsReader }): Hono<StaffEnv> {
+export function createOperatorRoutes(deps: { actions: OperatorActions; details: StationDetailsReader; reads: ConsoleReads }): Hono<StaffEnv> {
   const app = new Hono<StaffEnv>();
 
   app.get('/stations/:id/details', async (c) => {
@@ -46,6 +47,13 @@ export function createOperatorRoutes(deps: { actions: OperatorActions; details: 
     const body = await parseJson(c, unlockBody);
     if (!body.ok) return body.response;
     return reply(c, await deps.actions.unlock(id.data, body.data.connectorNo, c.var.staff.username));
+  });
+  // Failed or dead-lettered money jobs: run one again now (its idempotency key keeps a capture single).
+  app.get('/money-jobs', async (c) => c.json(await deps.reads.moneyJobs()));
+  app.post('/money-jobs/:id/retry', async (c) => {
+    const id = Number(c.req.param('id'));
+    if (!(await deps.reads.retryJob(id, c.var.staff.username))) return problem(c, 404, 'Not found', 'No such pending job.');
+    return c.json({ ok: true, answer: 'queued' });
   });
   return app;
 }

@@ -29,9 +29,9 @@ export interface RealtimeOptions {
   operatorToken?: string;
   /**
    * Whether a socket may join the operators' room: its handshake's cookies (a signed-in member of
-   * staff) or the token it sent. Without it, only OPERATOR_TOKEN opens the room.
+   * staff, from a page of this site) or the token it sent. Without it, only OPERATOR_TOKEN opens the room.
    */
-  staffAllowed?: (cookieHeader: string | undefined, token: string | undefined) => Promise<boolean>;
+  staffAllowed?: (handshake: { cookie?: string; origin?: string; host?: string }, token: string | undefined) => Promise<boolean>;
   /** Socket.IO adapter for several nodes (the Redis Streams adapter). */
   adapter?: Parameters<Server['adapter']>[0];
   /** Reverse proxies in front of plugpay, as for the API: 0 (the default) ignores X-Forwarded-For. */
@@ -179,7 +179,7 @@ export function createRealtime(opts: RealtimeOptions): { io: Server<ClientToServ
 
     socket.on('operator:join', safe(async (payload, ack) => {
       const p = operatorJoinPayload.safeParse(payload ?? {});
-      const allowed = p.success && (opts.staffAllowed ? await opts.staffAllowed(socket.handshake.headers.cookie, p.data.token) : tokenIsOperators(p.data.token, opts.operatorToken));
+      const allowed = p.success && (opts.staffAllowed ? await opts.staffAllowed({ cookie: socket.handshake.headers.cookie, origin: socket.handshake.headers.origin, host: socket.handshake.headers.host }, p.data.token) : tokenIsOperators(p.data.token, opts.operatorToken));
       if (!allowed) return ack({ ok: false, error: 'Sign in to the operator console first.' });
       if (!mayJoin(socket, rooms.operators)) return ack({ ok: false, error: TOO_MANY_ROOMS });
       await socket.join(rooms.operators);

@@ -196,4 +196,9 @@ export class ChargingService implements ChargerListener, JobRunner {
   deadLetters(): ReturnType<SessionReadModels['deadLetters']> {
     return this.views.deadLetters();
   }
+  /** A session as its driver sees it, for staff (the console checked who asks); null when unknown. */
+  async staffSessionView(sessionId: string): Promise<SessionView | null> {
+    const s = await this.deps.stores.sessions.find(this.deps.db, sessionId);
+    return s ? this.views.view(s) : null;
+  }
 }

@@ -10,7 +10,9 @@ import { io as ioClient } from 'socket.io-client';
 import { StaffAccounts } from '../../server/operators/staff-accounts.js';
 import { silentLogger } from '../../server/log.js';
 import { systemClock } from '../../server/sessions/ports.js';
-import { demoStations } from '../../server/sim/demo.js';
+import { demoStations, demoTariffs } from '../../server/sim/demo.js';
+import { registerCharger } from '../../server/chargers/registration.js';
+import { StationRepository } from '../../server/store/station-repository.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
 import { revealStation, signInOperator, stationsOnMap } from '../helpers/operator-browser.js';
 
@@ -34,8 +36,9 @@ afterAll(async () => {
 });
 
 /** Asks to join the operators' room from Node, with the cookies given; resolves with the ack. */
-async function joinOperators(cookie?: string): Promise<{ ok: boolean }> {
-  const socket = ioClient(pp.url, { transports: ['websocket'], extraHeaders: cookie ? { cookie } : {}, reconnection: false });
+async function joinOperators(cookie?: string, origin?: string): Promise<{ ok: boolean }> {
+  const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...(origin ? { origin } : {}) };
+  const socket = ioClient(pp.url, { transports: ['websocket'], extraHeaders: headers, reconnection: false });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -63,6 +66,9 @@ describe('signing in', () => {
     const staff = cookies.find((c) => c.name === 'pp_staff');
     expect(staff).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
     expect(await joinOperators(`pp_staff=${staff!.value}`)).toMatchObject({ ok: true });
+    expect(await joinOperators(`pp_staff=${staff!.value}`, pp.url)).toMatchObject({ ok: true });
+    // Another site's page cannot ride on the cookie (cross-site WebSocket hijacking).
+    expect(await joinOperators(`pp_staff=${staff!.value}`, 'https://evil.example')).toMatchObject({ ok: false });
     expect((await fetch(`${pp.url}/api/operator/stations`, { headers: { cookie: `pp_staff=${staff!.value}` } })).status).toBe(200);
     await page.close();
   });
@@ -147,6 +153,123 @@ describe('the live map', () => {
     }, 20_000, 'the sandbox to hold the capture and the release');
     expect(record.aggregate.authorizedAmount.value).toBe(35000);
     await eventually(async () => (await pin.getAttribute('data-status')) !== 'charging', 20_000, 'the marker to leave charging');
+
+    // The operator finds it in the sessions list, with its payment timeline and receipt.
+    await page.goto(`${pp.url}/operator/sessions?station=oslo-gronland&state=completed`);
+    await page.locator(`[data-session-row="${started.sessionId}"] a`).click();
+    await page.waitForURL(new RegExp(`/operator/sessions/${started.sessionId}$`));
+    const kinds = await page.locator('#payment-timeline li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds[0]).toBe('created');
+    expect(kinds).toContain('authorized');
+    expect(kinds).toContain('settled');
+    expect(Number(await page.locator('#payment-timeline li[data-kind="settled"] [data-ore]').getAttribute('data-ore'))).toBe(receipt.capturedOre);
+    expect(Number(await page.locator('#receipt-captured').getAttribute('data-ore'))).toBe(receipt.capturedOre);
+    expect(await page.locator('#meter-chart').count()).toBe(1);
+
+    // And the accountant's CSV has it, in kroner.
+    const staff = (await page.context().cookies()).find((c) => c.name === 'pp_staff')!;
+    const csv = await (await fetch(`${pp.url}/operator/sessions.csv?station=oslo-gronland`, { headers: { cookie: `pp_staff=${staff.value}` } })).text();
+    const line = csv.split('\r\n').find((l) => l.startsWith(started.sessionId));
+    expect(line).toContain(`,${(receipt.capturedOre / 100).toFixed(2)},`);
+    expect((await fetch(`${pp.url}/operator/sessions.csv`, { redirect: 'manual' })).status).toBe(303);
     await page.close();
   }, 180_000);
 });
+
+describe('a fleet of fifty', () => {
+  it('lets every station be seen and clicked, however close they stand', async () => {
+    // 46 more stations packed into a few Oslo blocks, each with a (not connected) charger.
+    const stations = new StationRepository();
+    for (let i = 1; i <= 46; i++) {
+      const id = `oslo-block-${i}`;
+      await stations.upsertStation(pp.db, { id, name: `Oslo block ${i}`, address: `Storgata ${i}`, city: 'Oslo', lat: 59.913 + (i % 7) * 0.0008, lng: 10.75 + Math.floor(i / 7) * 0.0012, tariffId: demoTariffs[1].id });
+      await registerCharger(pp.db, { id: `OSL-BLK-${i}`, password: 'block-charger-password', connectors: 1, stationId: id });
+    }
+    const total = (await stations.stations(pp.db)).length;
+    expect(total).toBeGreaterThanOrEqual(50);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInOperator(page, pp);
+    await eventually(async () => (await stationsOnMap(page)) === total, 20_000, 'every station accounted for on the map');
+    // The list is in natural order: block 2 before block 10.
+    const names = await page.locator('#station-table [data-row-station-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-row-station-id')));
+    expect(names.indexOf('oslo-block-2')).toBeLessThan(names.indexOf('oslo-block-10'));
+    for (const i of [3, 17, 40]) {
+      const pin = await revealStation(page, `oslo-block-${i}`);
+      await page.locator('#station-panel .close').click();
+      await pin.click();
+      await eventually(async () => (await page.locator('#station-panel h2').textContent()) === `Oslo block ${i}`, 10_000, `the panel of block ${i}`);
+      expect(await pin.getAttribute('data-status')).toBe('offline');
+    }
+    await page.close();
+  }, 120_000);
+});
+
+describe('stations, tariffs and stickers', () => {
+  it('adds a tariff and a station, registers a charger, and prints its stickers made through the QR API', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInOperator(page, pp);
+    await page.goto(`${pp.url}/operator/setup`);
+
+    await page.fill('#tariff-form [name="id"]', 'depot-dc');
+    await page.fill('#tariff-form [name="pricePerKwh"]', '4,99');
+    await page.fill('#tariff-form [name="startFee"]', '5');
+    await page.fill('#tariff-form [name="idleFeePerMinute"]', '1,50');
+    await page.fill('#tariff-form [name="idleGraceMinutes"]', '20');
+    await page.click('#tariff-form button');
+    await page.locator('#tariff-message').waitFor();
+    expect(await page.locator('#tariff-message').textContent()).toContain('saved');
+
+    await page.fill('#station-form [name="id"]', 'tromso-depot');
+    await page.fill('#station-form [name="name"]', 'Tromsø depot');
+    await page.fill('#station-form [name="address"]', 'Storgata 1, 9008 Tromsø');
+    await page.fill('#station-form [name="city"]', 'Tromsø');
+    await page.fill('#station-form [name="lat"]', '69.6492');
+    await page.fill('#station-form [name="lng"]', '18.9553');
+    await page.selectOption('#station-form [name="tariffId"]', 'depot-dc');
+    await page.click('#station-form button');
+    await page.locator('#station-message').waitFor();
+    expect(await page.locator('#station-message').textContent()).toContain('saved');
+
+    await page.fill('#charger-form [name="id"]', 'TOS-DEP-01');
+    await page.fill('#charger-form [name="password"]', 'a-long-ocpp-password');
+    await page.fill('#charger-form [name="connectors"]', '2');
+    await page.selectOption('#charger-form [name="stationId"]', 'tromso-depot');
+    await page.fill('#charger-form [name="maxPowerKw"]', '50');
+    await page.click('#charger-form button');
+    await page.locator('#charger-message').waitFor();
+    expect(await page.locator('#charger-message').textContent()).toContain('TOS-DEP-01-1');
+    expect((await pp.db.query('select price_per_kwh_ore, start_fee_ore, idle_fee_per_minute_ore from tariffs where id = $1', ['depot-dc'])).rows[0]).toEqual({
+      price_per_kwh_ore: 499,
+      start_fee_ore: 500,
+      idle_fee_per_minute_ore: 150
+    });
+
+    await page.goto(`${pp.url}/operator/stickers?station=tromso-depot`);
+    const stickers = page.locator('#sticker-sheet figure');
+    expect(await stickers.count()).toBe(2);
+    const first = page.locator('#sticker-sheet figure[data-connector-id="TOS-DEP-01-1"]');
+    expect(await first.getAttribute('data-qr-id')).toBe('plugpay-TOS-DEP-01-1');
+    expect(await first.textContent()).toMatch(/4,99 per kWh/);
+    expect(await first.textContent()).toMatch(/Start fee kr.5,00/);
+    // The image comes from the QR API, and its code leads to the connector's landing page.
+    const src = await first.locator('img').getAttribute('src');
+    expect(src).toMatch(/\/sandbox\/vipps\/qr-image\/merchant-redirect\/.+\.svg$/);
+    expect(await first.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    const sandboxApi = await fetch(`${pp.url}/sandbox/vipps/qr/r/${pp.config.vipps.merchantSerialNumber}/plugpay-TOS-DEP-01-1`, { redirect: 'manual' });
+    expect(sandboxApi.status).toBe(302);
+    expect(sandboxApi.headers.get('location')).toBe(`${pp.url}/c/TOS-DEP-01-1`);
+
+    await page.close();
+  }, 120_000);
+
+  it('keeps setup to admins', async () => {
+    await new StaffAccounts({ db: pp.db, clock: systemClock, logger: silentLogger }).add({ username: 'plain-operator', password: 'operator password', role: 'operator' });
+    const page = await browser.newPage();
+    await signInOperator(page, pp, { username: 'plain-operator', password: 'operator password' });
+    const res = await page.goto(`${pp.url}/operator/setup`);
+    expect(res?.status()).toBe(403);
+    await page.close();
+  }, 60_000);
+});
+

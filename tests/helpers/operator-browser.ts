@@ -8,8 +8,8 @@ export async function signInOperator(page: Page, pp: TestPlugpay, login = pp.dem
   await page.goto(`${pp.url}/operator/login`);
   await page.fill('#username', login.username);
   await page.fill('#password', login.password);
-  await page.click('#login-button');
-  await page.waitForURL(/\/operator$/);
+  await Promise.all([page.waitForURL(/\/operator$/, { waitUntil: 'commit', timeout: 60_000 }), page.click('#login-button')]);
+  await page.locator('#signed-in-as').waitFor({ timeout: 60_000 });
 }
 
 /**

@@ -35,6 +35,8 @@ export interface VippsClientConfig {
   now?: () => number;
   random?: () => number;
   tokenRefreshMarginMs?: number;
+  /** The embedded sandbox: QR codes may point at http://localhost (a demo without https). */
+  sandbox?: boolean;
 }
 
 export class VippsClient {
@@ -69,7 +71,7 @@ export class VippsClient {
     const http = core.withTokens(this.tokens);
     this.epayment = new EPaymentApi(http);
     this.webhooks = new WebhooksApi(http);
-    this.qr = new QrApi(http);
+    this.qr = new QrApi(http, { loopbackHttp: config.sandbox === true });
     this.orderManagement = new OrderManagementApi(http);
     this.recurring = new RecurringApi(http);
     this.logger = config.logger;

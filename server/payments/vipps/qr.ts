@@ -4,6 +4,7 @@
  * (the spec has no body field for it): SVG or PNG returns a link to that image, `text/targetUrl`
  * returns the raw QR content.
  */
+import { z } from 'zod';
 import { VippsError, type VippsHttp } from './http.js';
 import {
   merchantRedirectId,
@@ -30,8 +31,20 @@ export interface QrImageOptions {
 
 const ACCEPT: Record<QrFormat, string> = { svg: 'image/svg+xml', png: 'image/png', text: 'text/targetUrl' };
 
+/**
+ * The sandbox only (it lets them through for loopback hosts): a demo on http://localhost can make
+ * its stickers too. Vipps itself requires https (qr-v1.yaml, redirectUrl pattern).
+ */
+const loopbackHttpUrl = z.string().regex(/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/[\w#!:.?+=&%@\-/]*)?$/, 'must be an http://localhost URL');
+const sandboxRedirectRequest = merchantRedirectRequest.extend({ redirectUrl: z.union([merchantRedirectRequest.shape.redirectUrl, loopbackHttpUrl]) });
+const sandboxRedirectUpdateRequest = merchantRedirectUpdateRequest.extend({ redirectUrl: sandboxRedirectRequest.shape.redirectUrl });
+
 export class QrApi {
-  constructor(private readonly http: VippsHttp) {}
+  constructor(
+    private readonly http: VippsHttp,
+    /** Also accept http://localhost targets: only for the embedded sandbox (demo mode). */
+    private readonly opts: { loopbackHttp?: boolean } = {}
+  ) {}
 
   /** 200 with the image link; 409 if the id exists (a VippsError with status 409). */
   async createMerchantRedirect(body: MerchantRedirectRequest, image: QrImageOptions = {}): Promise<MerchantRedirect> {
@@ -40,7 +53,7 @@ export class QrApi {
       method: 'POST',
       path: `${PREFIX}/merchant-redirect`,
       body,
-      requestSchema: merchantRedirectRequest,
+      requestSchema: this.opts.loopbackHttp ? sandboxRedirectRequest : merchantRedirectRequest,
       headers: imageHeaders('qr.createMerchantRedirect', image),
       // A repeat after an unknown outcome answers 409 instead of creating a second code.
       idempotent: true,
@@ -78,7 +91,7 @@ export class QrApi {
       method: 'PUT',
       path: `${PREFIX}/merchant-redirect/${encodeId('qr.updateMerchantRedirect', id)}`,
       body: { redirectUrl },
-      requestSchema: merchantRedirectUpdateRequest,
+      requestSchema: this.opts.loopbackHttp ? sandboxRedirectUpdateRequest : merchantRedirectUpdateRequest,
       headers: imageHeaders('qr.updateMerchantRedirect', image),
       response: { schema: merchantRedirectResponse }
     });
