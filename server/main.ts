@@ -339,8 +339,6 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
           (err) => bridgeError(err)
         ),
       cancelPayment: (id, token) => charging.cancelPayment(id, token).catch(bridgeError),
-      operatorStations: async (token) =>
-        operatorAllowed(token, config.operatorToken) ? charging.operatorStations() : { status: 403, message: 'An operator token is required.' },
       sessionCookieName
     };
     (globalThis as Record<symbol, unknown>)[PLUGPAY_BRIDGE] = bridge;

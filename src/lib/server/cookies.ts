@@ -11,14 +11,3 @@ type CookieOptions = Parameters<Cookies['set']>[2];
 export function sessionCookieOptions(url: URL): CookieOptions {
   return { path: '/', httpOnly: true, sameSite: 'lax', secure: url.protocol === 'https:', maxAge: 2 * 24 * 60 * 60 };
 }
-
-/**
- * The old token sign-in's cookie. The console signs staff in with accounts now (staff.ts); this
- * stays only for pages still guarded by the operator token, until they move to `requireRole`.
- */
-export const OPERATOR_COOKIE = 'pp_operator';
-
-/** The operator's token: like a session token, for a working week. */
-export function operatorCookieOptions(url: URL): CookieOptions {
-  return { path: '/', httpOnly: true, sameSite: 'lax', secure: url.protocol === 'https:', maxAge: 7 * 24 * 60 * 60 };
-}

@@ -222,7 +222,6 @@ export interface PlugpayBridge {
   paymentUrl(sessionId: string, token: string): Promise<{ url: string } | BridgeError>;
   /** Cancels an unapproved payment (the owner changed their mind). */
   cancelPayment(sessionId: string, token: string): Promise<SessionView | BridgeError>;
-  operatorStations(token: string | undefined): Promise<OperatorStationView[] | BridgeError>;
   /** Cookie name holding a session's capability token. */
   sessionCookieName(sessionId: string): string;
 }
