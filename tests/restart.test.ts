@@ -69,7 +69,8 @@ describe('a crash while settling', () => {
       (await fetch(`${base()}/api/sessions/${start.sessionId}`, { headers: { authorization: `Bearer ${start.token}` } })).json();
 
     await vipps().epayment.forceApprove(reference);
-    await eventually(async () => (await session()).energyWh > 0, 30_000, 'energy');
+    // Something to capture: the first reading comes at once now (TriggerMessage), before any cost.
+    await eventually(async () => (await session()).costOre > 0, 30_000, 'a cost to capture');
 
     // Every capture fails from now on, as if Vipps were down: the settle job keeps retrying.
     const fault = await fetch(`${base()}/sandbox/vipps/_sandbox/faults`, {
