@@ -4,7 +4,10 @@
  * (network lost, stop while offline, reload offline), "my charging", installability, and
  * WCAG 2.2 AA (axe-core), large text, 320 px, dark mode and touch targets on every driver page.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Whole charges in a browser on a shared two-core machine: minutes, not the 30 s unit default.
+vi.setConfig({ testTimeout: 180_000 });
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
