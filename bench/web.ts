@@ -136,10 +136,10 @@ async function main() {
     routes.push(await weigh('session page', session.url, session.cookies));
 
     console.log('\nBytes per route (first visit, no service worker; JS as gzip -9)');
-    console.log('route          HTML (as sent)        JS preloaded   JS loaded until idle   operator/map code');
+    console.log('route          HTML (as sent)        JS named in HTML   JS loaded until idle   operator/map code');
     for (const r of routes) {
       console.log(
-        `${r.name.padEnd(14)} ${`${KB(r.htmlBytes)} ${r.htmlEncoding}`.padEnd(21)} ${KB(r.preloadJsGz).padStart(12)}   ${`${KB(r.loadedJsGz)} (${r.loadedJs} files)`.padStart(20)}   ${r.operatorOrMapCode ? 'YES' : 'no'}`
+        `${r.name.padEnd(14)} ${`${KB(r.htmlBytes)} ${r.htmlEncoding}`.padEnd(21)} ${KB(r.preloadJsGz).padStart(16)}   ${`${KB(r.loadedJsGz)} (${r.loadedJs} files)`.padStart(20)}   ${r.operatorOrMapCode ? 'YES' : 'no'}`
       );
     }
     console.log('budget: landing page first-load JS ≤ 45.0 KB gz; no operator or map code on driver pages');

@@ -5,6 +5,11 @@ import { paraglideOptions } from './i18n-options.mjs';
 import { root } from './freshness.mjs';
 
 process.chdir(root);
-await compile(paraglideOptions);
+try {
+  await compile(paraglideOptions);
+} catch (err) {
+  console.error('compiling the messages failed:', err);
+  process.exit(1);
+}
 // The inlang SDK leaves handles open for half a minute after compiling; nothing is pending.
 process.exit(0);

@@ -4,7 +4,7 @@
  * (network lost, stop while offline, reload offline), "my charging", installability, and
  * WCAG 2.2 AA (axe-core), large text, 320 px, dark mode and touch targets on every driver page.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { demoChargers } from '../../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
 import { axeViolations, CHROMIUM, CHROMIUM_ARGS, describeViolations, launchChromium, layoutProblems, smallTargets } from '../helpers/browser.js';
+
+// Whole charges in a browser on a shared two-core machine: minutes, not the 30 s unit default.
+vi.setConfig({ testTimeout: 180_000 });
 
 let pp: TestPlugpay;
 let browser: Browser;

@@ -5,11 +5,14 @@
  * auto-stop paths. Chromium comes from Debian's package (.ci/run installs it).
  */
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoChargers } from '../../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
 import { revealStation, signInOperator } from '../helpers/operator-browser.js';
+
+// Whole charges in a browser on a shared two-core machine: minutes, not the 30 s unit default.
+vi.setConfig({ testTimeout: 180_000 });
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
