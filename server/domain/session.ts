@@ -171,7 +171,11 @@ function finalize(s: Session, stopReason: string, at: Date, meterStopWh?: number
     meterStopWh,
     sampledWh: s.energyWh,
     maxPowerW: s.maxPowerW,
-    startedAt: s.startedAt,
+    // The bound is what was physically possible: from the earliest moment charging could have
+    // begun (the session was opened), not from the start we bill from. A charger whose clock was
+    // far off and who came back late gets its start moved to when plugpay heard of it; bounding
+    // from there cut real energy delivered while it was away (chaos seed 1386).
+    startedAt: s.createdAt ?? s.startedAt,
     stoppedAt: heardAt > stoppedAt ? heardAt : stoppedAt
   });
   const energyWh = energy.value;
@@ -314,7 +318,7 @@ function reservationTransition(s: Session, e: Exclude<SessionEvent, { type: 'mem
       if (s.lastMeterAt && at < s.lastMeterAt) return unchanged(s);
       const claimed =
         e.energyWh !== undefined && s.meterStartWh !== undefined ? Math.max(s.energyWh, e.energyWh - s.meterStartWh) : s.energyWh;
-      const bounded = boundEnergy(claimed, s.maxPowerW, s.startedAt, e.receivedAt);
+      const bounded = boundEnergy(claimed, s.maxPowerW, s.createdAt ?? s.startedAt, e.receivedAt);
       const energyWh = Math.max(s.energyWh, bounded.value);
       // Power as the energy actually grew since the last sample: a charger that reports no power,
       // or reports it late, must not let the cost run past the reservation.

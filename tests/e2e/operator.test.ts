@@ -135,7 +135,8 @@ describe('the live map', () => {
 
     const row = page.locator(`#station-panel [data-session-id="${started.sessionId}"]`);
     await row.waitFor();
-    await eventually(async () => (await pp.charging.sessionView(started.sessionId, started.token)).energyWh > 0, 20_000, 'energy delivered');
+    // Something to capture: the first reading comes at once (TriggerMessage), before any cost.
+    await eventually(async () => (await pp.charging.sessionView(started.sessionId, started.token)).costOre > 0, 20_000, 'a cost to capture');
     await page.locator(`#station-panel [data-connector-id="OSL-GRO-01-1"] [data-action="stop-session"]`).click();
     await page.locator('#panel-message').waitFor();
 
