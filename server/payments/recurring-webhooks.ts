@@ -6,8 +6,7 @@
  */
 import { z } from 'zod';
 import type { MembershipNotification } from './membership-port.js';
-import { WebhookVerifier } from './vipps/webhook-verifier.js';
-import type { IntakeResult, WebhookRegistration } from './webhook-intake.js';
+import { VippsWebhookIntake, type IntakeDeps } from './webhook-intake.js';
 
 export const RECURRING_EVENTS = [
   'recurring.agreement-activated.v1',
@@ -27,31 +26,16 @@ const event = z.object({
   chargeId: z.string().regex(/^[A-Za-z0-9_-]{1,50}$/).optional()
 });
 
-export class RecurringWebhookIntake {
-  private verifier?: WebhookVerifier;
+/** A Recurring event in plugpay's words, or null when the body is not one. */
+function parseRecurringEvent(body: unknown): MembershipNotification | null {
+  const e = event.safeParse(body);
+  if (!e.success) return null;
+  return { event: e.data.eventType, agreementId: e.data.agreementId, ...(e.data.chargeId ? { chargeId: e.data.chargeId } : {}) };
+}
 
-  constructor(private readonly deps: { onNotification: (n: MembershipNotification) => Promise<void>; logger: { warn(o: object, m: string): void } }) {}
-
-  setRegistration(reg: WebhookRegistration): void {
-    this.verifier = new WebhookVerifier({ secret: reg.secret, registeredUrl: reg.url });
-  }
-
-  async receive(rawBody: Uint8Array, headers: Headers): Promise<IntakeResult> {
-    if (!this.verifier) return { status: 503, detail: 'webhooks are not set up yet' };
-    const verdict = this.verifier.verify({ body: rawBody, headers });
-    if (!verdict.ok) {
-      this.deps.logger.warn({ reason: verdict.reason, detail: verdict.detail }, 'refused a Recurring webhook delivery');
-      return { status: 401, detail: `signature check failed: ${verdict.reason}` };
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(Buffer.from(rawBody).toString('utf8'));
-    } catch {
-      return { status: 400, detail: 'body is not JSON' };
-    }
-    const e = event.safeParse(body);
-    if (!e.success) return { status: 400, detail: 'not a Recurring webhook event' };
-    await this.deps.onNotification({ event: e.data.eventType, agreementId: e.data.agreementId, ...(e.data.chargeId ? { chargeId: e.data.chargeId } : {}) });
-    return { status: 200, detail: 'ok' };
+/** Recurring webhooks through the one intake mechanism (webhook-intake.ts). */
+export class RecurringWebhookIntake extends VippsWebhookIntake<MembershipNotification> {
+  constructor(deps: IntakeDeps<MembershipNotification>) {
+    super(deps, { parse: parseRecurringEvent, what: 'a Recurring' });
   }
 }
