@@ -10,10 +10,11 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chargerRegistrationSchema, registerCharger, RECOMMENDED_PASSWORD_LENGTH, UnknownStationError } from '../chargers/registration.js';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { ChargerExistsError, ChargerInUseError, ChargerRepository, type ChargerRecord } from '../store/charger-repository.js';
 import { openDb, type Db } from '../store/db.js';
 import { migrate } from '../store/migrations.js';
+import { CliFailure, runCommands, UsageError } from './commands.js';
 import { isPlugpayRunning, readPidFile } from './pidfile.js';
 
 export const USAGE = `usage:
@@ -28,8 +29,6 @@ export interface CliIo {
   fetch?: typeof fetch;
 }
 
-class UsageError extends Error {}
-class CliFailure extends Error {}
 
 function intOption(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -155,26 +154,7 @@ async function remove(config: Config, args: string[], io: CliIo): Promise<void> 
 
 /** Runs the CLI; resolves with the exit code. */
 export async function runChargerCli(argv: string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    const config = loadConfig(io.env);
-    if (command === 'add') await add(config, rest, io);
-    else if (command === 'list') await list(config, rest, io);
-    else if (command === 'remove') await remove(config, rest, io);
-    else throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed');
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`error: ${(err as Error).message}\n${USAGE}`);
-      return 2;
-    }
-    if (err instanceof ConfigError || err instanceof CliFailure) {
-      io.err(`error: ${(err as Error).message}`);
-      return 1;
-    }
-    io.err(`error: ${(err as Error).message}`);
-    return 1;
-  }
+  return runCommands(argv, io, USAGE, { add, list, remove });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -15,12 +15,13 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { StaffAccounts, StaffExistsError } from '../operators/staff-accounts.js';
 import { systemClock } from '../sessions/ports.js';
 import { openDb } from '../store/db.js';
 import { migrate } from '../store/migrations.js';
+import { CliFailure, runCommands, UsageError } from './commands.js';
 import { isPlugpayRunning } from './pidfile.js';
 
 export const USAGE = `usage:
@@ -36,8 +37,6 @@ export interface OperatorCliIo {
   stdin: () => Promise<string>;
 }
 
-class UsageError extends Error {}
-class CliFailure extends Error {}
 
 async function withAccounts<T>(config: Config, fn: (accounts: StaffAccounts) => Promise<T>): Promise<T> {
   if (!config.databaseUrl && isPlugpayRunning(config.dataDir)) {
@@ -97,22 +96,7 @@ async function password(config: Config, args: string[], io: OperatorCliIo): Prom
 
 /** Runs the CLI; resolves with the exit code. */
 export async function runOperatorCli(argv: string[], io: OperatorCliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    const config = loadConfig(io.env);
-    if (command === 'add') await add(config, rest, io);
-    else if (command === 'list') await list(config, rest, io);
-    else if (command === 'password') await password(config, rest, io);
-    else throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed');
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`error: ${(err as Error).message}\n${USAGE}`);
-      return 2;
-    }
-    io.err(`error: ${(err as Error).message}`);
-    return 1;
-  }
+  return runCommands(argv, io, USAGE, { add, list, password });
 }
 
 async function readStdin(): Promise<string> {
