@@ -2,6 +2,7 @@
  * The operator console's reads over sessions, payments and money jobs: the sessions list, a
  * session's payment trail, the day's figures, and "retry now" on a failed money job.
  */
+import type { SessionSummary } from '../../src/lib/shared/operator-api.js';
 import type { SessionState } from '../domain/session.js';
 import type { Tariff } from '../domain/tariff.js';
 import type { Queryable } from './db.js';
@@ -17,26 +18,13 @@ export interface SessionListFilter {
   limit?: number;
 }
 
-export interface SessionListRow {
-  id: string;
-  state: SessionState;
-  connectorId: string;
-  chargerId: string;
-  stationId?: string;
-  stationName?: string;
-  paymentReference: string;
-  reservedOre: number;
-  authorizedOre?: number;
-  costOre?: number;
-  capturedOre?: number;
-  cancelledOre?: number;
-  energyWh: number;
+/** A row of the sessions list as stored: the console's `SessionSummary` with dates, and why it failed. */
+export type SessionListRow = Omit<SessionSummary, 'createdAt' | 'startedAt' | 'stoppedAt'> & {
   createdAt: Date;
   startedAt?: Date;
   stoppedAt?: Date;
-  stopReason?: string;
   failure?: string;
-}
+};
 
 export interface PaymentNotificationRow {
   name: string;
