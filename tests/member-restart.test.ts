@@ -5,9 +5,8 @@
  * there. After the restart the scheduler finishes the charge, and running the same day again,
  * twice, adds nothing. The embedded store and the sandbox's state file survive the kill.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,41 +14,20 @@ import { SANDBOX_CREDENTIALS } from '../server/config.js';
 import { VippsClient } from '../server/payments/vipps/client.js';
 import { MemberAgent } from './helpers/member.js';
 import { eventually } from './helpers/plugpay.js';
+import { freePort, killHard, startPlugpayChild } from './helpers/plugpay-child.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'plugpay-member-restart-'));
 const OPERATOR = 'member-restart-operator-token';
 let child: ChildProcess | undefined;
 let port = 0;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 async function startPlugpay(): Promise<void> {
-  child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: process.cwd(),
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      OCPP_METER_INTERVAL_SECONDS: '1',
-      OPERATOR_TOKEN: OPERATOR,
-      // The scheduler's own daily run waits until 23:59; this test drives the run on demand.
-      MEMBER_DAILY_CHARGE_TIME: '23:59',
-      MEMBER_TICK_SECONDS: '1',
-      NODE_ENV: 'production'
-    },
-    stdio: ['ignore', 'ignore', 'inherit']
+  child = await startPlugpayChild(port, dataDir, {
+    OPERATOR_TOKEN: OPERATOR,
+    // The scheduler's own daily run waits until 23:59; this test drives the run on demand.
+    MEMBER_DAILY_CHARGE_TIME: '23:59',
+    MEMBER_TICK_SECONDS: '1'
   });
-  await eventually(async () => (await fetch(`http://127.0.0.1:${port}/api/health`)).ok, 60_000, 'plugpay to start');
 }
 
 const base = () => `http://127.0.0.1:${port}`;
@@ -97,8 +75,7 @@ describe('a crash during the daily run', () => {
     void dailyRun(date).catch(() => undefined);
     await eventually(async () => (await m.json('/api/member/me')).body.charges[0]?.state === 'planned', 20_000, 'charge planned');
 
-    child!.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await killHard(child!);
 
     // The hang lived in the killed process; plugpay's records and the sandbox's live on.
     await startPlugpay();

@@ -3,45 +3,22 @@
  * again: the capture happens exactly once and the rest of the reservation is released. The
  * embedded store (PGlite in DATA_DIR) and the sandbox's state file survive the kill.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VippsClient } from '../server/payments/vipps/client.js';
 import { SANDBOX_CREDENTIALS } from '../server/config.js';
 import { eventually } from './helpers/plugpay.js';
+import { freePort, killHard, startPlugpayChild } from './helpers/plugpay-child.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'plugpay-restart-'));
 let child: ChildProcess | undefined;
 let port = 0;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 async function startPlugpay(): Promise<void> {
-  child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: process.cwd(),
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      OCPP_METER_INTERVAL_SECONDS: '1',
-      NODE_ENV: 'production'
-    },
-    stdio: ['ignore', 'ignore', 'inherit']
-  });
-  await eventually(async () => (await fetch(`http://127.0.0.1:${port}/api/health`)).ok, 60_000, 'plugpay to start');
+  child = await startPlugpayChild(port, dataDir);
 }
 
 const base = () => `http://127.0.0.1:${port}`;
@@ -84,8 +61,7 @@ describe('a crash while settling', () => {
     const cost = (await session()).costOre as number;
     expect(cost).toBeGreaterThan(0);
 
-    child!.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await killHard(child!);
 
     // The faults lived in the killed process; the payments live on in the sandbox's state file.
     await startPlugpay();
