@@ -54,7 +54,7 @@ export interface MemberServiceDeps {
   db: Db;
   members: MemberRepository;
   membership: MembershipPort;
-  payments: Pick<PaymentPort, 'reserve' | 'getReservation' | 'capture'>;
+  payments: Pick<PaymentPort, 'reserve' | 'getReservation' | 'capture' | 'cancel'>;
   charging: {
     startMemberSession(input: { connectorId: string; memberId: string; budgetOre: number }): Promise<{ sessionId: string; token: string }>;
     connectorView(connectorId: string): Promise<{ tariff?: { startFeeOre: number; pricePerKwhOre: number } | null } | null>;
@@ -241,6 +241,20 @@ export class MemberService {
     const debts = (await this.deps.members.chargesOf(this.deps.db, memberId)).filter((c) => c.status === 'failed');
     if (debts.length === 0) throw new ServiceError(409, 'Nothing is owed.');
     const c = debts[0]!;
+    if (c.debtReference) {
+      // The previous attempt must not be left behind: a payment the member already approved is
+      // collected (not paid twice), and one still waiting is cancelled before a new one is made,
+      // or its reservation would be held with nobody to capture or release it.
+      const unreachable = (err: unknown) => {
+        throw new ServiceError(502, 'Vipps MobilePay could not be reached. Nothing was reserved; please try again.', { cause: err });
+      };
+      const prev = await this.deps.payments.getReservation(c.debtReference).catch(unreachable);
+      if (prev.status === 'authorized') {
+        await this.collectDebtPayments(memberId);
+        throw new ServiceError(409, 'This amount is already paid; it is being settled.');
+      }
+      if (prev.status === 'pending') await this.deps.payments.cancel(c.debtReference, `${c.debtReference}-cancel`).catch(unreachable);
+    }
     const attempt = c.debtReference ? Number(c.debtReference.split('-').pop()) + 1 : 1;
     const reference = `debt-${c.id}-${attempt}`;
     await this.deps.members.updateCharge(this.deps.db, c.id, { debtReference: reference }, this.deps.clock.now());
