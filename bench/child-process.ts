@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { serverEnv } from '../scripts/server-env.mjs';
 
 export interface Child {
   pid: number;
@@ -42,7 +43,8 @@ export function spawnTsx(script: string, env: Record<string, string>, cwd: strin
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     cwd,
-    env: { ...process.env, ...env },
+    // plugpay as production starts it (scripts/run-compiled.mjs): with its malloc settings.
+    env: serverEnv({ ...process.env, ...env }),
     stdio: ['ignore', 'pipe', 'pipe']
   });
   const lines: string[] = [];

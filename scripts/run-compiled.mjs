@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildServerIfStale, distDir } from './build-server.mjs';
+import { serverEnv } from './server-env.mjs';
 
 /** Where `tsc -p tsconfig.server.json` puts the JavaScript for `source` (a path from the root). */
 export function compiledPath(source) {
@@ -16,7 +17,7 @@ export function compiledPath(source) {
 /** Runs `source`'s compiled form in a child process, and exits with its exit code. */
 export function runCompiled(source, args, { cwd = process.cwd() } = {}) {
   // Source maps: stack traces name server/*.ts lines, not dist/ ones.
-  const child = spawn(process.execPath, ['--enable-source-maps', compiledPath(source), ...args], { cwd, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--enable-source-maps', compiledPath(source), ...args], { cwd, stdio: 'inherit', env: serverEnv() });
   // A supervisor (systemd, docker) signals only this process; pass it on so plugpay stops cleanly.
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,2 @@
+export declare const MALLOC_DEFAULTS: Record<string, string>;
+export declare function serverEnv(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
