@@ -172,7 +172,9 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     ...config.vipps,
     baseUrl: sandbox ? `${loopback}/sandbox/vipps` : config.vipps.baseUrl,
     logger,
-    fetch: measuredFetch((input, init) => globalThis.fetch(input, init), metrics)
+    fetch: measuredFetch((input, init) => globalThis.fetch(input, init), metrics),
+    // Token expiry and Retry-After are counted on plugpay's one clock.
+    now: () => clock.now().getTime()
   });
   const payments = new VippsPayments({ epayment: vipps.epayment, orderManagement: vipps.orderManagement, webhooks: vipps.webhooks });
 
@@ -240,7 +242,12 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   charging.onWorkQueued(() => worker.wake());
   const counter = createCounter({ db, vipps, clock, logger, merchantName: 'plugpay' });
   // Counter sales have their own references (pos-…); everything else is a charging session.
-  const intake = new VippsWebhookIntake({ onNotification: (n) => (isCounterReference(n.reference) ? counter.sales.onPaymentNotification(n) : charging.onPaymentNotification(n)), logger });
+  const intake = new VippsWebhookIntake({
+    onNotification: (n) => (isCounterReference(n.reference) ? counter.sales.onPaymentNotification(n) : charging.onPaymentNotification(n)),
+    logger,
+    // A delivery's age is judged on plugpay's one clock.
+    now: () => clock.now().getTime()
+  });
   const vippsBaseUrl = sandbox ? `${loopback}/sandbox/vipps` : config.vipps.baseUrl;
   const membership = createMembership({ config, db, clock, logger, vipps, payments, charging, publicUrl, vippsBaseUrl, webhookBaseUrl: sandbox ? loopback : publicUrl });
   let ready = false;

@@ -75,7 +75,7 @@ export function createMembership(o: MembershipOptions) {
   const cookies = new MemberCookies(o.config.secret, o.publicUrl.startsWith('https:'), () => o.clock.now());
   const api = createMemberApi({ members, daily, login, cookies, publicUrl: o.publicUrl, operatorToken: o.config.operatorToken, trustedProxies: o.config.trustedProxies, logger });
 
-  const intake = new RecurringWebhookIntake({ onNotification: (n) => daily.onNotification(n), logger });
+  const intake = new RecurringWebhookIntake({ onNotification: (n) => daily.onNotification(n), logger, now: () => o.clock.now().getTime() });
   const webhooks = new Hono();
   webhooks.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => problem(c, 413, 'Too large', 'Webhook bodies are small.') }));
   webhooks.post('/', async (c) => {
