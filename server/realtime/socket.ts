@@ -59,6 +59,9 @@ export const defaultRealtimeLimits: RealtimeLimits = { eventsPerSecond: 10, maxQ
 
 type Reply = { ok: true; data: unknown } | { ok: false; error: string };
 
+/** How often a node with operators on its map tells the other nodes (see `operatorsWatching`). */
+const OPERATORS_PRESENT_MS = 10_000;
+
 function failure(err: unknown): Reply {
   if (err instanceof ServiceError) return { ok: false, error: err.message };
   return { ok: false, error: 'Something went wrong; please try again.' };
@@ -183,9 +186,25 @@ export function createRealtime(opts: RealtimeOptions): { io: Server<ClientToServ
       if (!allowed) return ack({ ok: false, error: 'Sign in to the operator console first.' });
       if (!mayJoin(socket, rooms.operators)) return ack({ ok: false, error: TOO_MANY_ROOMS });
       await socket.join(rooms.operators);
+      sayOperatorsPresent();
       ack({ ok: true, data: await opts.charging.operatorStations() });
     }) as never);
   });
+
+  // Operators anywhere? A station view reads every connector of the station, so it is built
+  // only while someone watches the map: an operator on this node, or one on another node (each
+  // node with operators says so to the others on join and every OPERATORS_PRESENT_MS after).
+  let othersWatchUntil = 0;
+  const localOperators = () => io.sockets.adapter.rooms.get(rooms.operators)?.size ?? 0;
+  const operatorsWatching = () => localOperators() > 0 || performance.now() < othersWatchUntil;
+  const sayOperatorsPresent = () => {
+    if (opts.adapter && localOperators() > 0) io.serverSideEmit('operators:present');
+  };
+  io.on('operators:present' as never, () => {
+    othersWatchUntil = performance.now() + 3 * OPERATORS_PRESENT_MS;
+  });
+  const presence = setInterval(sayOperatorsPresent, OPERATORS_PRESENT_MS);
+  presence.unref();
 
   // Operator updates are coalesced per station: meter values arrive often, the map needs ~2/s.
   const pendingStations = new Map<string, NodeJS.Timeout>();
@@ -197,7 +216,7 @@ export function createRealtime(opts: RealtimeOptions): { io: Server<ClientToServ
       io.to(rooms.connector(c.connectorId)).emit('connector:update', c);
     },
     stationChanged(stationId) {
-      if (pendingStations.has(stationId)) return;
+      if (pendingStations.has(stationId) || !operatorsWatching()) return;
       pendingStations.set(
         stationId,
         setTimeout(() => {
@@ -217,6 +236,7 @@ export function createRealtime(opts: RealtimeOptions): { io: Server<ClientToServ
     io,
     notifier,
     async close() {
+      clearInterval(presence);
       for (const t of pendingStations.values()) clearTimeout(t);
       await new Promise<void>((resolve) => io.close(() => resolve()));
     }
