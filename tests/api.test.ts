@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
-import { contentHash, webhookSignature } from '../server/payments/vipps/webhook-verifier.js';
+import { contentHash } from '../server/payments/vipps/webhook-verifier.js';
 import { SettingsRepository } from '../server/store/settings-repository.js';
 import { silentLogger } from '../server/log.js';
 import { sealedRegistrationStore, type StoredRegistration } from '../server/payments/webhook-setup.js';
@@ -11,6 +11,7 @@ import { demoChargers } from '../server/sim/demo.js';
 import { StaffAccounts } from '../server/operators/staff-accounts.js';
 import { systemClock } from '../server/sessions/ports.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from './helpers/plugpay.js';
+import { signedWebhookHeaders } from './helpers/webhooks.js';
 
 let pp: TestPlugpay;
 let webhook: StoredRegistration;
@@ -41,15 +42,7 @@ async function sessionCount() {
 }
 
 function signed(body: string, opts: { secret?: string; date?: Date } = {}) {
-  const date = (opts.date ?? new Date()).toUTCString();
-  const hash = contentHash(body);
-  const sig = webhookSignature(opts.secret ?? webhook.secret, webhook.url, date, hash);
-  return {
-    'content-type': 'application/json',
-    'x-ms-date': date,
-    'x-ms-content-sha256': hash,
-    authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${sig}`
-  };
+  return signedWebhookHeaders(body, { url: webhook.url, secret: opts.secret ?? webhook.secret }, opts.date ?? new Date());
 }
 
 describe('pages', () => {

@@ -5,13 +5,13 @@
  * host's is stale.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentHash, webhookSignature } from '../server/payments/vipps/webhook-verifier.js';
 import { SettingsRepository } from '../server/store/settings-repository.js';
 import { silentLogger } from '../server/log.js';
 import { sealedRegistrationStore, type StoredRegistration } from '../server/payments/webhook-setup.js';
 import { demoChargers } from '../server/sim/demo.js';
 import type { Clock } from '../server/sessions/ports.js';
 import { startTestPlugpay, type TestPlugpay } from './helpers/plugpay.js';
+import { signedWebhookHeaders } from './helpers/webhooks.js';
 
 const OFFSET_MS = Date.parse('2031-06-01T12:00:00Z') - Date.parse('2026-01-01T00:00:00Z');
 const clock: Clock = { now: () => new Date(Date.now() + OFFSET_MS) };
@@ -26,19 +26,7 @@ beforeAll(async () => {
 afterAll(async () => pp?.stop());
 
 function deliver(body: string, date: Date) {
-  const d = date.toUTCString();
-  const hash = contentHash(body);
-  const sig = webhookSignature(webhook.secret, webhook.url, d, hash);
-  return fetch(`${pp.url}/webhooks/vipps`, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'x-ms-date': d,
-      'x-ms-content-sha256': hash,
-      authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${sig}`
-    }
-  });
+  return fetch(`${pp.url}/webhooks/vipps`, { method: 'POST', body, headers: signedWebhookHeaders(body, webhook, date) });
 }
 
 describe('one clock', () => {
