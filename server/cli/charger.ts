@@ -37,7 +37,7 @@ function intOption(name: string, raw: string | undefined): number | undefined {
 }
 
 async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, thread: 'main' });
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(db);
     return await fn(db);

@@ -42,7 +42,7 @@ async function withAccounts<T>(config: Config, fn: (accounts: StaffAccounts) => 
   if (!config.databaseUrl && isPlugpayRunning(config.dataDir)) {
     throw new CliFailure(`plugpay is running and owns the data folder ${config.dataDir}; stop it first (or use DATABASE_URL)`);
   }
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, thread: 'main' });
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(db);
     return await fn(new StaffAccounts({ db, clock: systemClock, logger: createLogger('silent') }));

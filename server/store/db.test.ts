@@ -29,3 +29,15 @@ describe.each(backends())('store on %s', (backend) => {
     expect(rows[0].p).toBe(100);
   });
 });
+
+describe('the embedded store', () => {
+  it('starts with small buffers, not a server-sized PostgreSQL', async () => {
+    const db = await freshDb('pglite', { migrate: false });
+    try {
+      const { rows } = await db.query<{ b: string; m: string }>("select current_setting('shared_buffers') as b, current_setting('maintenance_work_mem') as m");
+      expect(rows[0]).toEqual({ b: '16MB', m: '16MB' });
+    } finally {
+      await db.close();
+    }
+  });
+});
