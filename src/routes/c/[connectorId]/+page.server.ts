@@ -11,6 +11,7 @@ import { amountProblemWords, formFailureWords } from '$lib/driver/connector-word
 import { formatMoneyShort } from '$lib/i18n/format';
 import { getLocale } from '$lib/paraglide/runtime';
 import type { ReserveLimits } from '$lib/amount';
+import { MEMBER_COOKIE } from '$lib/shared/member-cookie';
 
 /** What went wrong: a code, and its words in the driver's language, worded here so the page's script carries none of them. */
 type FailCode = 'not-a-form' | 'not-found' | 'unavailable' | 'amount' | 'provider-down' | 'expired' | 'too-many' | 'failed';
@@ -59,7 +60,12 @@ export const load: PageServerLoad = async ({ params, locals, setHeaders, cookies
   // Status and price are checked again on every visit, but the page may be kept in the
   // back/forward cache (no-store would forbid that); the live status follows over Socket.IO.
   setHeaders({ 'cache-control': 'private, no-cache' });
-  return { connector, own: own ? { sessionId: own.sessionId, reservedOre: own.reservedOre } : null };
+  return {
+    connector,
+    own: own ? { sessionId: own.sessionId, reservedOre: own.reservedOre } : null,
+    // Whether a member may be signed in here (the member panel asks for the view only then).
+    memberCookie: cookies.get(MEMBER_COOKIE) !== undefined
+  };
 };
 
 export const actions: Actions = {
