@@ -3,11 +3,13 @@ import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { defineConfig } from 'vitest/config';
 import { testServiceEnv } from './tests/test-services.js';
 import { paraglideOptions } from './scripts/i18n-options.mjs';
+import { wordsPlugin } from './scripts/words-plugin.mjs';
 
 export default defineConfig({
   // The driver's languages: messages/*.json compiled into src/lib/paraglide (generated, not
-  // committed; `npm run i18n` does the same for svelte-check).
-  plugins: [paraglideVitePlugin(paraglideOptions), sveltekit()],
+  // committed; `npm run i18n` does the same for svelte-check). In the browser build each page
+  // loads only its own language's words (scripts/words-plugin.mjs).
+  plugins: [paraglideVitePlugin(paraglideOptions), wordsPlugin(), sveltekit()],
   test: {
     include: ['server/**/*.test.ts', 'src/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',

@@ -34,6 +34,8 @@ interface RouteFigures {
   preloadJsGz: number;
   loadedJsGz: number;
   loadedJs: number;
+  /** workbox-window, which the page loads after it has started (to register the service worker): not first-load. */
+  afterLoadJsGz: number;
   operatorOrMapCode: boolean;
 }
 
@@ -64,15 +66,24 @@ async function weigh(name: string, url: string, browserCookie?: { name: string; 
   await page.goto(url, { waitUntil: 'networkidle' });
   await page.waitForTimeout(1500);
   let loadedJsGz = 0;
+  let loadedJs = 0;
+  let afterLoadJsGz = 0;
   let operatorOrMapCode = false;
   for (const js of new Set(scripts)) {
     const body = Buffer.from(await (await fetch(js)).arrayBuffer());
-    loadedJsGz += gzipSync(body, { level: 9 }).length;
+    const gz = gzipSync(body, { level: 9 }).length;
     const text = body.toString('utf8');
     if (/operator:join|leaflet|maplibre|station-panel/.test(text)) operatorOrMapCode = true;
+    // The service worker's library: imported by the layout once the page is up (onMount), to
+    // register the worker; nothing on the page waits for it.
+    if (text.includes('workbox:window')) afterLoadJsGz += gz;
+    else {
+      loadedJsGz += gz;
+      loadedJs++;
+    }
   }
   await browser.close();
-  return { name, url, htmlBytes, htmlEncoding: encoding, preloadJsGz, loadedJsGz, loadedJs: new Set(scripts).size, operatorOrMapCode };
+  return { name, url, htmlBytes, htmlEncoding: encoding, preloadJsGz, loadedJsGz, loadedJs, afterLoadJsGz, operatorOrMapCode };
 }
 
 /** A live session to measure: a reservation approved in the sandbox, its charger started. */
@@ -136,14 +147,15 @@ async function main() {
     routes.push(await weigh('session page', session.url, session.cookies));
 
     console.log('\nBytes per route (first visit, no service worker; JS as gzip -9)');
-    console.log('route          HTML (as sent)        JS named in HTML   JS loaded until idle   operator/map code');
+    console.log('route          HTML (as sent)        JS named in HTML   JS loaded until idle   after load (sw)   operator/map code');
     for (const r of routes) {
       console.log(
-        `${r.name.padEnd(14)} ${`${KB(r.htmlBytes)} ${r.htmlEncoding}`.padEnd(21)} ${KB(r.preloadJsGz).padStart(16)}   ${`${KB(r.loadedJsGz)} (${r.loadedJs} files)`.padStart(20)}   ${r.operatorOrMapCode ? 'YES' : 'no'}`
+        `${r.name.padEnd(14)} ${`${KB(r.htmlBytes)} ${r.htmlEncoding}`.padEnd(21)} ${KB(r.preloadJsGz).padStart(16)}   ${`${KB(r.loadedJsGz)} (${r.loadedJs} files)`.padStart(20)}   ${KB(r.afterLoadJsGz).padStart(15)}   ${r.operatorOrMapCode ? 'YES' : 'no'}`
       );
     }
     console.log('budget: landing page first-load JS ≤ 45.0 KB gz; no operator or map code on driver pages');
-    console.log('(each file gzipped on its own, as the browser fetches it; "loaded until idle" is the figure to hold to the budget)');
+    console.log('(each file gzipped on its own, as the browser fetches it; "loaded until idle" is the figure to hold to the budget;');
+    console.log(' "after load" is workbox-window, which the page imports once it is up to register the service worker)');
 
     if (!values['no-lighthouse']) {
       const runs = Math.max(1, Number(values.runs) || 1);

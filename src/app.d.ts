@@ -15,7 +15,10 @@ declare global {
       csrf: string;
     }
     interface Error {
+      /** A code (driver pages) or, on staff pages, a message in English. */
       message: string;
+      /** The error page's words in the driver's language, set on the server (src/lib/server/error-words.ts). */
+      words?: { status: string; title: string; text: string; hint?: string; retry: string; home: string };
     }
   }
 }

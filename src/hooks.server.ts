@@ -4,7 +4,7 @@
  * cannot work, so they answer 503 with a clear message instead of failing somewhere deeper.
  * Every page is rendered in the driver's language (see i18n below).
  */
-import type { Handle } from '@sveltejs/kit';
+import type { Handle, HandleServerError } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { building } from '$app/environment';
 import { PLUGPAY_BRIDGE, type PlugpayBridge } from '$lib/shared/api';
@@ -12,6 +12,7 @@ import { staffHandle } from '$lib/server/staff-handle';
 import { paraglideMiddleware } from '$lib/paraglide/server';
 import { defineCustomServerStrategy } from '$lib/paraglide/runtime';
 import { localeForRequest } from '$lib/i18n/locales';
+import { errorWords } from '$lib/server/error-words';
 
 /** Routes that render without plugpay's services (plain content). */
 const STATIC_ROUTES = new Set(['/', '/terms', '/lang']);
@@ -56,3 +57,14 @@ const services: Handle = async ({ event, resolve }) => {
 
 /** The driver's language first, then plugpay's services, then who is signed in (staff pages and their CSRF tokens). */
 export const handle = sequence(i18n, services, staffHandle);
+
+/**
+ * Unexpected errors, and SvelteKit's own (a path no route matches): worded here in the driver's
+ * language like the pages' own errors (src/lib/server/error-words.ts), so the browser's error
+ * page carries no strings. Unexpected ones are logged; their details never reach the page.
+ */
+export const handleError: HandleServerError = ({ error, status, message }) => {
+  if (status >= 500) console.error('[plugpay web]', error);
+  const code = status >= 500 ? 'failed' : message;
+  return { message: code, words: errorWords(status, code) };
+};

@@ -9,8 +9,9 @@ import type { Context } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { PendingLogin } from '../payments/login-port.js';
+import { MEMBER_COOKIE } from '../../src/lib/shared/member-cookie.js';
 
-export const MEMBER_COOKIE = 'pp_member';
+export { MEMBER_COOKIE };
 export const LOGIN_COOKIE = 'pp_login';
 const MEMBER_DAYS = 30;
 const LOGIN_MINUTES = 10;

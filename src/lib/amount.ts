@@ -3,8 +3,6 @@
  * decimals) and checked against the connector's limits. Used by the landing page in the browser
  * and by its form action on the server, so both say the same thing.
  */
-import { formatKrShort } from './format';
-
 export interface ReserveLimits {
   minOre: number;
   maxOre: number;
@@ -13,8 +11,8 @@ export interface ReserveLimits {
 /** Why an amount is refused, for the page to word in the driver's language. */
 export type AmountProblem = 'enter-amount' | 'out-of-range' | 'not-an-amount' | 'choose-amount';
 
-/** `message` is the English wording (API clients); pages word `code` themselves. */
-export type AmountResult = { ok: true; amountOre: number } | { ok: false; code: AmountProblem; message: string };
+/** Pages word `code` in the driver's language (connector-words.ts); no words ride here, so the browser gets none it does not show. */
+export type AmountResult = { ok: true; amountOre: number } | { ok: false; code: AmountProblem };
 
 /**
  * Kroner typed by a person → integer øre, or null when it is not a plain amount.
@@ -34,17 +32,13 @@ export function parseKroner(input: string): number | null {
   return kr * 100 + ore;
 }
 
-/** Check an amount in øre against the limits, with a message a driver understands. */
+/** Check an amount in øre against the limits; the page words why not (with the limits). */
 export function checkReserveAmount(amountOre: number, limits: ReserveLimits): AmountResult {
   if (!Number.isInteger(amountOre) || amountOre <= 0) {
-    return { ok: false, code: 'enter-amount', message: 'Enter an amount in kroner.' };
+    return { ok: false, code: 'enter-amount' };
   }
   if (amountOre < limits.minOre || amountOre > limits.maxOre) {
-    return {
-      ok: false,
-      code: 'out-of-range',
-      message: `Choose an amount between ${formatKrShort(limits.minOre)} and ${formatKrShort(limits.maxOre)}.`
-    };
+    return { ok: false, code: 'out-of-range' };
   }
   return { ok: true, amountOre };
 }
@@ -60,11 +54,11 @@ export function amountFromForm(
   const custom = fields.custom?.trim();
   if (custom) {
     const ore = parseKroner(custom);
-    if (ore === null) return { ok: false, code: 'not-an-amount', message: 'That does not look like an amount in kroner, e.g. 250.' };
+    if (ore === null) return { ok: false, code: 'not-an-amount' };
     return checkReserveAmount(ore, limits);
   }
   const preset = fields.preset?.trim();
-  if (!preset || preset === 'custom') return { ok: false, code: 'choose-amount', message: 'Choose an amount to reserve.' };
-  if (!/^\d{1,9}$/.test(preset)) return { ok: false, code: 'choose-amount', message: 'Choose an amount to reserve.' };
+  if (!preset || preset === 'custom') return { ok: false, code: 'choose-amount' };
+  if (!/^\d{1,9}$/.test(preset)) return { ok: false, code: 'choose-amount' };
   return checkReserveAmount(Number(preset), limits);
 }

@@ -90,16 +90,8 @@ export function secondsBetween(from: string | number, to: string | number): numb
   return Math.max(0, Math.floor((b - a) / 1000));
 }
 
-/**
- * One address line for a station: the city is added unless the street address already ends
- * with it ("Bryggen 15, 5003 Bergen" + "Bergen" → unchanged).
- */
-export function addressLine(address: string, city: string): string {
-  const a = address.trim();
-  const c = city.trim();
-  if (!c || a.toLowerCase().endsWith(c.toLowerCase())) return a;
-  return a ? `${a}, ${c}` : c;
-}
+// One address line for a station: shared with the driver's pages, which must not load this module.
+export { addressLine } from './address';
 
 const UNIT_WORDS: Record<string, string> = { KWH: 'kWh', MINUTE: 'min', PCS: 'pcs' };
 

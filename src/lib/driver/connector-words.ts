@@ -1,10 +1,11 @@
 /**
- * A connector's codes worded in the driver's language (the landing page): statuses, why it is
- * busy, amount problems and form failures. The server sends codes; only the pages word them.
- * Kept apart from the session's words (session-words.ts) so each page ships only its own.
+ * A connector's codes worded in the driver's language (the landing page): statuses, amount
+ * problems and form failures (those on the server, +page.server.ts). Why a connector is busy is
+ * worded in Unavailable.svelte, which is loaded only when shown. The server sends codes; only
+ * the pages word them. Kept apart from the session's words (session-words.ts) so each page ships only its own.
  */
 import { m } from '$lib/paraglide/messages';
-import type { ConnectorStatusWord, UnavailableCode } from '$lib/shared/api';
+import type { ConnectorStatusWord } from '$lib/shared/api';
 import type { AmountProblem } from '$lib/amount';
 
 export function connectorStatusWord(s: ConnectorStatusWord): string {
@@ -29,35 +30,6 @@ export function connectorStatusWord(s: ConnectorStatusWord): string {
       return m.status_offline();
     default:
       return m.status_unknown();
-  }
-}
-
-/** Why a connector cannot start, from its code (or, for live updates, from its status). */
-export function unavailableWords(code: UnavailableCode | undefined, status: ConnectorStatusWord): string {
-  const c: UnavailableCode | undefined =
-    code ??
-    (status === 'offline'
-      ? 'offline'
-      : status === 'faulted'
-        ? 'faulted'
-        : status === 'unavailable'
-          ? 'out-of-service'
-          : ['charging', 'suspended', 'finishing', 'reserved'].includes(status)
-            ? 'in-use'
-            : 'not-ready');
-  switch (c) {
-    case 'not-open':
-      return m.unavailable_not_open();
-    case 'offline':
-      return m.unavailable_offline();
-    case 'faulted':
-      return m.unavailable_faulted();
-    case 'out-of-service':
-      return m.unavailable_out_of_service();
-    case 'in-use':
-      return m.unavailable_in_use();
-    default:
-      return m.unavailable_not_ready();
   }
 }
 

@@ -2,18 +2,10 @@
  * What the numbers on the driver's screens say between and before readings. Pure functions of
  * the session and the clock, so they can be tested without a browser.
  */
-import type { SessionView, TariffView } from '$lib/shared/api';
+import type { SessionView } from '$lib/shared/api';
 
-/**
- * Roughly how much energy (Wh) a reservation buys: the amount less the start fee, at the
- * energy price. Time-based fees are left out (they depend on how fast the car charges); the page
- * says so. Null when energy is free (nothing to estimate).
- */
-export function energyForAmount(amountOre: number, tariff: TariffView): number | null {
-  if (tariff.pricePerKwhOre <= 0) return null;
-  const forEnergy = Math.max(0, amountOre - tariff.startFeeOre);
-  return Math.floor((forEnergy * 1000) / tariff.pricePerKwhOre);
-}
+// The landing page's estimate lives apart, so neither page loads the other's arithmetic.
+export { energyForAmount } from './reserve-estimate';
 
 /** Longest time figures keep moving on their own after the last reading (then they wait). */
 export const MAX_EXTRAPOLATION_MS = 30_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatDateTime, formatDuration, formatKw, formatKwh, formatMoney, formatMoneyShort, formatPercent, formatQuantity } from './format';
+import { formatAgo, formatDateTime, formatDay, formatDuration, formatKw, formatKwh, formatMoney, formatMoneyShort, formatPercent, formatQuantity } from './format';
 import { localeForRequest, pickLocale } from './locales';
 
 /** Intl uses no-break and narrow no-break spaces; compare with plain ones. */
@@ -79,5 +79,17 @@ describe('localeForRequest', () => {
     expect(localeForRequest('PARAGLIDE_LOCALE=de', 'sv-SE,en;q=0.5')).toBe('sv');
     expect(localeForRequest(null, 'de-DE')).toBe('en');
     expect(localeForRequest(undefined, undefined)).toBe('en');
+  });
+});
+
+describe('formatDay', () => {
+  it('words a calendar day in each language, the same day everywhere', () => {
+    expect(formatDay('2031-01-15', 'nb')).toBe('onsdag 15. januar');
+    expect(formatDay('2031-01-15', 'en')).toBe('Wednesday 15 January');
+    expect(formatDay('2031-01-15', 'sv')).toMatch(/onsdag 15 januari/);
+    expect(formatDay('2031-01-15', 'fi')).toMatch(/keskiviikko/);
+  });
+  it('leaves anything that is not a day as it is', () => {
+    expect(formatDay('yesterday', 'en')).toBe('yesterday');
   });
 });

@@ -71,6 +71,13 @@ export function formatDateTime(iso: string, locale: Locale, timeZone = 'Europe/O
   return new Intl.DateTimeFormat(INTL_TAG[locale], { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
 }
 
+/** A calendar day ("2031-01-15") in words: "onsdag 15. januar" / "Wednesday 15 January". */
+export function formatDay(day: string, locale: Locale): string {
+  const d = new Date(`${day}T12:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(d.getTime())) return day;
+  return new Intl.DateTimeFormat(INTL_TAG[locale], { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(d);
+}
+
 /** How long ago, in words: "for 12 sekunder siden" / "12 seconds ago". */
 export function formatAgo(seconds: number, locale: Locale): string {
   const s = Math.max(0, Math.round(seconds));

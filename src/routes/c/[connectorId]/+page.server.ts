@@ -6,11 +6,24 @@ import { sessionCookieOptions } from '$lib/server/cookies';
 import { readForm } from '$lib/server/form';
 import { requestOrigin } from '$lib/server/request-origin';
 import type { Cookies } from '@sveltejs/kit';
+import { driverError } from '$lib/server/error-words';
+import { amountProblemWords, formFailureWords } from '$lib/driver/connector-words';
+import { formatMoneyShort } from '$lib/i18n/format';
+import { getLocale } from '$lib/paraglide/runtime';
+import type { ReserveLimits } from '$lib/amount';
+import { MEMBER_COOKIE } from '$lib/shared/member-cookie';
 
-/** What went wrong, as a code the page words in the driver's language (messages/*.json). */
+/** What went wrong: a code, and its words in the driver's language, worded here so the page's script carries none of them. */
 type FailCode = 'not-a-form' | 'not-found' | 'unavailable' | 'amount' | 'provider-down' | 'expired' | 'too-many' | 'failed';
 
-const failed = (status: number, code: FailCode, custom = '', amountCode?: string) => fail(status, { code, custom, amountCode });
+function failed(status: number, code: FailCode, custom = '', amount?: { code?: string; limits: ReserveLimits }) {
+  const locale = getLocale();
+  const message =
+    code === 'amount' && amount
+      ? amountProblemWords(amount.code, formatMoneyShort(amount.limits.minOre, locale), formatMoneyShort(amount.limits.maxOre, locale))
+      : formFailureWords(code);
+  return fail(status, { code, custom, amountCode: amount?.code, message });
+}
 
 function codeOf(e: BridgeError): FailCode {
   if (e.status === 409) return 'unavailable';
@@ -36,9 +49,9 @@ async function ownSession(plugpay: PlugpayBridge, cookies: Cookies, connectorId:
 }
 
 export const load: PageServerLoad = async ({ params, locals, setHeaders, cookies }) => {
-  if (!connectorIdSchema.safeParse(params.connectorId).success) error(404, 'connector-not-found');
+  if (!connectorIdSchema.safeParse(params.connectorId).success) error(404, driverError(404, 'connector-not-found'));
   const connector = await locals.plugpay.connector(params.connectorId);
-  if (!connector) error(404, 'connector-not-found');
+  if (!connector) error(404, driverError(404, 'connector-not-found'));
 
   const own = await ownSession(locals.plugpay, cookies, connector.id);
   // Scanning your own connector again while it charges: straight to your charge.
@@ -47,7 +60,12 @@ export const load: PageServerLoad = async ({ params, locals, setHeaders, cookies
   // Status and price are checked again on every visit, but the page may be kept in the
   // back/forward cache (no-store would forbid that); the live status follows over Socket.IO.
   setHeaders({ 'cache-control': 'private, no-cache' });
-  return { connector, own: own ? { sessionId: own.sessionId, reservedOre: own.reservedOre } : null };
+  return {
+    connector,
+    own: own ? { sessionId: own.sessionId, reservedOre: own.reservedOre } : null,
+    // Whether a member may be signed in here (the member panel asks for the view only then).
+    memberCookie: cookies.get(MEMBER_COOKIE) !== undefined
+  };
 };
 
 export const actions: Actions = {
@@ -65,10 +83,10 @@ export const actions: Actions = {
 
     // Same rule as in the browser; the server is the one that counts.
     const amount = amountFromForm({ preset, custom }, connector.reserve);
-    if (!amount.ok) return failed(400, 'amount', custom, amount.code);
+    if (!amount.ok) return failed(400, 'amount', custom, { code: amount.code, limits: connector.reserve });
 
     const started = await locals.plugpay.startSession({ connectorId: connector.id, amountOre: amount.amountOre }, requestOrigin(event));
-    if ('status' in started) return failed(started.status, codeOf(started), custom);
+    if ('status' in started) return failed(started.status, codeOf(started), custom, { limits: connector.reserve });
 
     cookies.set(locals.plugpay.sessionCookieName(started.sessionId), started.token, sessionCookieOptions(url));
     redirect(303, started.redirectUrl);

@@ -1,0 +1,2 @@
+// Plain text: rendered on the server in the driver's language, no script in the browser.
+export const csr = false;
