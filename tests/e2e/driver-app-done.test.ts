@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { demoChargers } from '../../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, toVipps } from '../helpers/browser.js';
 
 // Five phones, each through two whole charges, on a shared two-core machine.
 vi.setConfig({ testTimeout: 900_000 });
@@ -43,14 +43,6 @@ const text = async (page: Page, selector: string) => ((await page.locator(select
 
 const state = (page: Page) => page.locator('#session-state').getAttribute('data-state');
 const sessionIdOf = (page: Page) => new URL(page.url()).pathname.split('/').pop()!;
-
-/** Landing → Pay → the sandbox's app page. */
-async function toVipps(page: Page, connectorId: string) {
-  await page.goto(`${pp.url}/c/${connectorId}`);
-  await page.locator('[data-testid="preset-20000"]').click();
-  await page.click('#pay-button');
-  await page.waitForURL(/\/sandbox\/vipps\//);
-}
 
 /** Charging, with enough energy to cost something (a receipt is issued for what is captured). */
 async function chargingWithEnergy(page: Page) {
@@ -83,7 +75,7 @@ describe('the driver\'s app, done', () => {
 
         // 2. Leaves the Vipps page and comes back to the same payment.
         const page = await ctx.newPage();
-        await toVipps(page, connector);
+        await toVipps(page, pp.url, connector);
         const vippsPath = new URL(page.url()).pathname;
         await page.goBack();
         await page.waitForURL(new RegExp(`/c/${connector}`));
@@ -134,7 +126,7 @@ describe('the driver\'s app, done', () => {
 
         // A second charge, stopped online, so that there are earlier receipts to find.
         const again = await ctx.newPage();
-        await toVipps(again, connector);
+        await toVipps(again, pp.url, connector);
         await again.click('#approve');
         await again.waitForURL(/\/s\//);
         const second = sessionIdOf(again);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { demoChargers } from '../../server/sim/demo.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from '../helpers/plugpay.js';
-import { axeViolations, CHROMIUM, CHROMIUM_ARGS, describeViolations, launchChromium, layoutProblems, smallTargets } from '../helpers/browser.js';
+import { axeViolations, CHROMIUM, CHROMIUM_ARGS, describeViolations, launchChromium, layoutProblems, smallTargets, toVipps } from '../helpers/browser.js';
 
 // Whole charges in a browser on a shared two-core machine: minutes, not the 30 s unit default.
 vi.setConfig({ testTimeout: 180_000 });
@@ -44,14 +44,6 @@ const sessionIdOf = (page: Page) => new URL(page.url()).pathname.split('/').pop(
 async function expectAccessible(page: Page, what: string) {
   const v = await axeViolations(page);
   expect(v, `${what}:\n${describeViolations(v)}`).toEqual([]);
-}
-
-/** Landing → Pay → the sandbox's app page. */
-async function toVipps(page: Page, connectorId: string) {
-  await page.goto(`${pp.url}/c/${connectorId}`);
-  await page.locator('[data-testid="preset-20000"]').click();
-  await page.click('#pay-button');
-  await page.waitForURL(/\/sandbox\/vipps\//);
 }
 
 /** The service worker controls the page (it registers on the first page a driver opens). */
@@ -112,7 +104,7 @@ describe('the driver\'s own session', () => {
     await pp.addCharger('APP-BACK');
     const ctx = await phone('nb-NO');
     const page = await ctx.newPage();
-    await toVipps(page, 'APP-BACK-1');
+    await toVipps(page, pp.url, 'APP-BACK-1');
     const vippsUrl = page.url();
     await page.goBack();
     await page.waitForURL(/\/c\/APP-BACK-1/);
@@ -139,7 +131,7 @@ describe('the driver\'s own session', () => {
     await pp.addCharger('APP-CANCEL');
     const ctx = await phone('en-GB');
     const page = await ctx.newPage();
-    await toVipps(page, 'APP-CANCEL-1');
+    await toVipps(page, pp.url, 'APP-CANCEL-1');
     await page.goto(`${pp.url}/c/APP-CANCEL-1`);
     await page.click('#cancel-button');
     await page.locator('#cancelled-notice').waitFor();
@@ -153,7 +145,7 @@ describe('the driver\'s own session', () => {
     await pp.addCharger('APP-TAB');
     const ctx = await phone('en-GB');
     const page = await ctx.newPage();
-    await toVipps(page, 'APP-TAB-1');
+    await toVipps(page, pp.url, 'APP-TAB-1');
     await page.click('#approve');
     await page.waitForURL(/\/s\//);
     const id = sessionIdOf(page);
@@ -191,7 +183,7 @@ describe('an honest live page', () => {
     const page = await ctx.newPage();
     await page.goto(`${pp.url}/`);
     await swReady(page);
-    await toVipps(page, 'APP-NET-1');
+    await toVipps(page, pp.url, 'APP-NET-1');
     await page.click('#approve');
     await page.waitForURL(/\/s\//);
     await eventually(async () => (await state(page)) === 'charging', 20_000, 'charging');
@@ -232,7 +224,7 @@ describe('an honest live page', () => {
     const sim = await pp.addCharger('APP-GONE', { meterIntervalSeconds: 1 });
     const ctx = await phone('en-GB');
     const page = await ctx.newPage();
-    await toVipps(page, 'APP-GONE-1');
+    await toVipps(page, pp.url, 'APP-GONE-1');
     await page.click('#approve');
     await page.waitForURL(/\/s\//);
     await eventually(async () => (await state(page)) === 'charging', 20_000, 'charging');
@@ -251,7 +243,7 @@ describe('receipts and "my charging"', () => {
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
       const page = await ctx.newPage();
-      await toVipps(page, 'APP-RCPT-1');
+      await toVipps(page, pp.url, 'APP-RCPT-1');
       await page.click('#approve');
       await page.waitForURL(/\/s\//);
       ids.push(sessionIdOf(page));
@@ -340,7 +332,7 @@ describe('everyone', () => {
       expect(pay!.y + pay!.height).toBeLessThanOrEqual(844);
 
       // The live session page, awaiting approval and then charging.
-      await toVipps(page, 'APP-A11Y-1');
+      await toVipps(page, pp.url, 'APP-A11Y-1');
       await page.click('#approve');
       await page.waitForURL(/\/s\//);
       await eventually(async () => (await state(page)) === 'charging', 20_000, 'charging');
@@ -369,7 +361,7 @@ describe('everyone', () => {
     await pp.addCharger('APP-REJECT');
     const ctx = await phone('en-GB');
     const page = await ctx.newPage();
-    await toVipps(page, 'APP-REJECT-1');
+    await toVipps(page, pp.url, 'APP-REJECT-1');
     await page.click('#reject');
     await page.waitForURL(/\/s\//);
     await eventually(async () => (await state(page)) === 'failed', 15_000, 'failed');

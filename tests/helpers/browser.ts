@@ -74,3 +74,11 @@ export async function smallTargets(page: Page): Promise<string[]> {
     return out;
   });
 }
+
+/** Landing → the 200 kr preset → Pay → the sandbox's app page. */
+export async function toVipps(page: Page, baseUrl: string, connectorId: string): Promise<void> {
+  await page.goto(`${baseUrl}/c/${connectorId}`);
+  await page.locator('[data-testid="preset-20000"]').click();
+  await page.click('#pay-button');
+  await page.waitForURL(/\/sandbox\/vipps\//);
+}
