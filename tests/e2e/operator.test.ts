@@ -76,10 +76,12 @@ describe('signing in', () => {
   it('refuses a form posted without its CSRF token, and changes nothing', async () => {
     const page = await browser.newPage();
     // The sign-in form itself: without the token, even the right password does not sign in.
-    await page.goto(`${pp.url}/operator/login`);
+    // Once the page's script has run: hydrating a page whose token was already taken out put it back.
+    await page.goto(`${pp.url}/operator/login`, { waitUntil: 'networkidle' });
     await page.locator('#sign-in-form input[name="csrf"]').evaluate((el) => el.remove());
     await page.fill('#username', pp.demoLogin!.username);
     await page.fill('#password', pp.demoLogin!.password);
+    expect(await page.locator('#sign-in-form input[name="csrf"]').count()).toBe(0);
     const refused = page.waitForResponse((r) => r.request().method() === 'POST');
     await page.click('#login-button');
     expect((await refused).status()).toBe(403);
@@ -87,7 +89,9 @@ describe('signing in', () => {
 
     // Signed in, the sign-out form without its token is refused and the session stays.
     await signInOperator(page, pp);
+    await page.waitForLoadState('networkidle');
     await page.locator('.console-nav input[name="csrf"]').evaluate((el) => el.remove());
+    expect(await page.locator('.console-nav input[name="csrf"]').count()).toBe(0);
     const signOut = page.waitForResponse((r) => r.request().method() === 'POST');
     await page.click('#sign-out');
     expect((await signOut).status()).toBe(403);
