@@ -18,6 +18,8 @@
 // A message module the plugin cannot read is left as it is, so a change in Paraglide's output
 // costs bytes, never words.
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const MESSAGE_MODULE = /[\\/]src[\\/]lib[\\/]paraglide[\\/]messages[\\/](?!_index)([A-Za-z0-9_]+)\.js$/;
 const LOCALE_FN = /const (en|nb|sv|da|fi)_([A-Za-z0-9_]+) = \/\*\*[\s\S]*?\*\/ (\(\w*\)) => \{\s*return \/\*\*[\s\S]*?\*\/ \((`(?:[^`\\]|\\[\s\S])*`)\)\s*\};/g;
@@ -32,6 +34,8 @@ export const getLocale = () => { const l = document.documentElement.lang; return
 export const overwriteGetLocale = () => {};
 `;
 const DIR = '_app/immutable/words';
+/** The words import a chunk starts with (renderChunk below), after minifying: its hash. */
+const WORDS_IMPORT = /words\/([A-Za-z0-9_-]{10})\.\$\{/;
 
 /** @returns {import('vite').Plugin} */
 export function wordsPlugin() {
@@ -98,6 +102,31 @@ export function wordsPlugin() {
         `{const l=document.documentElement.lang;` +
         `await import(/* @vite-ignore */\`${up}words/${hash}.\${${JSON.stringify(LOCALES)}.includes(l)?l:"en"}.js\`)}\n`;
       return { code: load + code, map: null };
+    },
+    // The words a page needs are listed as its chunks' imports in Vite's manifest, so that
+    // SvelteKit preloads them with the chunks (Link header and modulepreload tags) instead of a
+    // round trip later. All five languages are listed; the server keeps only the page's own
+    // (`preloadWords` in src/hooks.server.ts). SvelteKit reads the manifest from disk after the
+    // client build, so rewriting it here is in time.
+    writeBundle(options, bundle) {
+      if (this.environment?.config?.consumer === 'server' || !options.dir) return;
+      const file = join(options.dir, '.vite', 'manifest.json');
+      if (!existsSync(file)) return;
+      const hashOf = new Map();
+      for (const out of Object.values(bundle)) {
+        if (out.type !== 'chunk') continue;
+        const m = WORDS_IMPORT.exec(out.code);
+        if (m) hashOf.set(out.fileName, m[1]);
+      }
+      const manifest = JSON.parse(readFileSync(file, 'utf8'));
+      for (const entry of Object.values(manifest)) {
+        const hash = hashOf.get(entry.file);
+        if (!hash) continue;
+        const keys = LOCALES.map((locale) => `${DIR}/${hash}.${locale}.js`);
+        for (const key of keys) manifest[key] ??= { file: key };
+        entry.imports = [...new Set([...(entry.imports ?? []), ...keys])];
+      }
+      writeFileSync(file, JSON.stringify(manifest, null, 2));
     }
   };
 }

@@ -13,6 +13,7 @@ import { paraglideMiddleware } from '$lib/paraglide/server';
 import { defineCustomServerStrategy } from '$lib/paraglide/runtime';
 import { localeForRequest } from '$lib/i18n/locales';
 import { errorWords } from '$lib/server/error-words';
+import { preloadWords } from '$lib/server/preload-words';
 
 /** Routes that render without plugpay's services (plain content). */
 const STATIC_ROUTES = new Set(['/', '/terms', '/lang']);
@@ -30,7 +31,10 @@ defineCustomServerStrategy('custom-driver', {
 const i18n: Handle = ({ event, resolve }) =>
   paraglideMiddleware(event.request, async ({ request, locale }) => {
     event.request = request;
-    const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', locale) });
+    const response = await resolve(event, {
+      transformPageChunk: ({ html }) => html.replace('%lang%', locale),
+      preload: preloadWords(locale)
+    });
     if (response.headers.get('content-type')?.startsWith('text/html')) {
       response.headers.set('content-language', locale);
       response.headers.append('vary', 'Accept-Language, Cookie');

@@ -63,9 +63,21 @@ describe('languages', () => {
   it.each(cases)('picks $lang from Accept-Language ($accept), with the right <html lang> and money', async ({ accept, lang, pay, money }) => {
     const ctx = await phone(accept);
     const page = await ctx.newPage();
-    await page.goto(`${pp.url}/c/OSL-GRO-01-1`);
+    const wordsLoaded: string[] = [];
+    page.on('request', (r) => {
+      const m = /\/_app\/immutable\/words\/[^/]+\.js$/.exec(new URL(r.url()).pathname);
+      if (m) wordsLoaded.push(m[0]);
+    });
+    const res = await page.goto(`${pp.url}/c/OSL-GRO-01-1`);
     expect(await page.getAttribute('html', 'lang')).toBe(lang);
     expect((await page.locator('#pay-button').textContent())?.trim()).toBe(pay);
+    // The page's words are preloaded with its chunks (Link header), in its own language only,
+    // and the page loads no words it did not name up front.
+    const preloaded = [...(res!.headers()['link'] ?? '').matchAll(/<([^>]*\/words\/[^>]+\.js)>/g)].map((m) => new URL(m[1], pp.url).pathname);
+    expect(preloaded.length).toBeGreaterThan(0);
+    expect(preloaded.every((p) => p.endsWith(`.${lang}.js`)), preloaded.join(' ')).toBe(true);
+    expect(wordsLoaded.length).toBeGreaterThan(0);
+    expect(wordsLoaded.filter((w) => !preloaded.includes(w))).toEqual([]);
     const presets = (await page.locator('.presets').textContent())!.replace(/[\u00a0\u202f]/g, ' ');
     expect(presets).toMatch(money);
     await ctx.close();
