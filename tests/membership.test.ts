@@ -4,7 +4,7 @@
  * clocks a day on, let the daily job run, and find ONE captured charge at the sandbox whose
  * receipt lists both sessions. Then: a rerun charges nothing twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { demoChargers } from '../server/sim/demo.js';
 import { MemberAgent, movableClock, sandboxApis } from './helpers/member.js';
 import { eventually, startTestPlugpay, type TestPlugpay } from './helpers/plugpay.js';
@@ -112,4 +112,52 @@ describe('a member', () => {
     expect(me.agreement.state).toBe('stopped');
     expect(me.blocked).toMatchObject({ reason: 'agreement-ended' });
   }, 120_000);
+
+  it('who retries a limit change Vipps made but never answered sends it again under the same Idempotency-Key', async () => {
+    const m = new MemberAgent(pp);
+    await m.signIn(2);
+    await m.becomeMember(150000, '1500', 2);
+    const agreementId = (await pp.db.query<{ id: string }>(`select a.id from member_agreements a join members m on m.id = a.member_id where m.phone_number = '4790000000'`)).rows[0]!.id;
+    const vipps = sandboxApis(pp);
+    const suggested = async () => (await vipps.recurring.getAgreement(agreementId)).pricing.suggestedMaxAmount;
+
+    // Vipps changes the limit, but every answer to the PATCH is lost on the way back (the client's
+    // own retries included): plugpay cannot tell it was made, and the member sees an error.
+    const realFetch = globalThis.fetch;
+    const sent: string[] = [];
+    let loseAnswers = true;
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const res = await realFetch(input, init);
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      if (init?.method === 'PATCH' && url.pathname.endsWith(`/recurring/v3/agreements/${agreementId}`)) {
+        sent.push(new Headers(init.headers).get('idempotency-key') ?? '');
+        if (loseAnswers) throw new TypeError('fetch failed (the answer was lost)');
+      }
+      return res;
+    });
+    try {
+      expect((await m.json('/api/member/agreement/limit', 'PUT', { limitOre: 120000 })).status).toBe(502);
+      expect(await suggested()).toBe(120000);
+      expect(sent.length).toBeGreaterThan(0);
+
+      // A minute later the member tries again, and this time the answer arrives.
+      loseAnswers = false;
+      clock.advance(60_000);
+      const retried = await m.json('/api/member/agreement/limit', 'PUT', { limitOre: 120000 });
+      expect(retried.status).toBe(200);
+      expect(retried.body.agreement).toMatchObject({ suggestedMaxOre: 120000 });
+    } finally {
+      spy.mockRestore();
+    }
+    // One change, one key: every PATCH carried it, and the sandbox holds one record of it.
+    expect(new Set(sent).size).toBe(1);
+    const patches = Object.keys(pp.sandbox!.state.idempotency).filter((k) => k.includes('|PATCH ') && k.includes(`/recurring/v3/agreements/${agreementId}|`));
+    expect(patches).toHaveLength(1);
+
+    // Back and forth to the same limit: each change is a change of its own, and each one is made.
+    for (const limitOre of [150000, 120000]) {
+      expect((await m.json('/api/member/agreement/limit', 'PUT', { limitOre })).status).toBe(200);
+      expect(await suggested()).toBe(limitOre);
+    }
+  }, 60_000);
 });

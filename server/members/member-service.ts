@@ -7,7 +7,7 @@
  * stored. The agreement webhooks, the member's return from the app and the page's polling all
  * call it, so duplicates and races are harmless (webhooks are hints, as for payments).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { agreementLimit, localDate, startVerdict } from '../domain/daily-charge.js';
 import type { Logger } from '../log.js';
 import type { SignedInUser } from '../payments/login-port.js';
@@ -155,12 +155,23 @@ export class MemberService {
     this.checkLimit(limitOre);
     const a = await this.deps.members.currentAgreement(this.deps.db, memberId);
     if (!a || a.status !== 'active') throw new ServiceError(409, 'There is no active membership to change.');
-    // A key per change: going back to an earlier limit is a new change, not a replay of the old one.
-    const key = `lim-${a.id}-${this.deps.clock.now().getTime().toString(36)}`.slice(0, 40);
-    await this.deps.membership.changeSuggestedMax(a.id, limitOre, key).catch((err) => {
+    await this.deps.membership.changeSuggestedMax(a.id, limitOre, MemberService.limitChangeKey(a, limitOre)).catch((err) => {
       throw new ServiceError(502, 'Vipps MobilePay could not be reached. Please try again.', { cause: err });
     });
     await this.syncAgreement(a.id);
+  }
+
+  /**
+   * The Idempotency-Key of a limit change, from what the change is: this agreement, as stored (its
+   * `updatedAt` moves whenever a read-back stores a change, so it versions the row), from its
+   * limit to the new one. A retry of a change Vipps made but whose answer was lost is the same
+   * change, so Vipps replays its answer; going back to an earlier limit and forth again (A→B→A→B)
+   * starts from another stored version each time, so each is a change of its own.
+   */
+  static limitChangeKey(a: Pick<AgreementRecord, 'id' | 'updatedAt' | 'suggestedMaxOre'>, limitOre: number): string {
+    const change = `${a.id}|${a.updatedAt.toISOString()}|${a.suggestedMaxOre}|${limitOre}`;
+    // Recurring's keys are at most 40 characters, without #, ?, / or \ (base64url has none).
+    return `lim-${createHash('sha256').update(change).digest('base64url').slice(0, 32)}`;
   }
 
   /** Ends the membership (PATCH STOPPED). Sessions already run are still charged. */
