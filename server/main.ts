@@ -324,6 +324,7 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   // --- the pages' in-process bridge
   if (opts.bridge !== false) {
     const bridge: PlugpayBridge = {
+      logger: logger.child({ module: 'web' }),
       connector: (id) => charging.connectorView(id),
       // The landing page's form obeys the same per-device start rules as POST /api/sessions.
       startSession: async (body, from) => {

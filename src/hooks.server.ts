@@ -47,6 +47,7 @@ const services: Handle = async ({ event, resolve }) => {
   if (plugpay) {
     event.locals.plugpay = plugpay;
   } else if (!building && !STATIC_ROUTES.has(event.route.id ?? '')) {
+    // Without the bridge there is no plugpay logger either: the console is all there is.
     console.error(
       `[plugpay web] ${event.request.method} ${event.url.pathname}: no PlugpayBridge on globalThis[Symbol.for('plugpay.bridge')]; ` +
         'the SvelteKit handler must be mounted by plugpay\'s server (server/main.ts).'
@@ -65,10 +66,18 @@ export const handle = sequence(i18n, services, staffHandle);
 /**
  * Unexpected errors, and SvelteKit's own (a path no route matches): worded here in the driver's
  * language like the pages' own errors (src/lib/server/error-words.ts), so the browser's error
- * page carries no strings. Unexpected ones are logged; their details never reach the page.
+ * page carries no strings. Unexpected ones are logged with plugpay's logger (the bridge's);
+ * their details never reach the page.
  */
-export const handleError: HandleServerError = ({ error, status, message }) => {
-  if (status >= 500) console.error('[plugpay web]', error);
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+  if (status >= 500) {
+    // Where it happened, never what was sent: no body, no query string, no cookies or headers.
+    const where = { method: event.request.method, path: event.url.pathname, route: event.route.id, status };
+    const logger = bridge()?.logger;
+    if (logger) logger.error({ err: error, ...where }, 'page failed');
+    // No bridge (a static build, or a handler not mounted by server/main.ts): nowhere else to log.
+    else console.error('[plugpay web]', `${where.method} ${where.path}`, error);
+  }
   const code = status >= 500 ? 'failed' : message;
   return { message: code, words: errorWords(status, code) };
 };

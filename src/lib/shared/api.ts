@@ -211,7 +211,18 @@ export interface RequestOrigin {
   forwardedFor: string | null;
 }
 
+/**
+ * Where the pages' server side logs: plugpay's own pino logger (a child `{ module: 'web' }`), so
+ * the pages' unexpected errors land in the same JSON log as the server's. A structural subset of
+ * pino's Logger, so this module (shared with the browser) does not import pino.
+ */
+export interface BridgeLogger {
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
 export interface PlugpayBridge {
+  /** plugpay's logger for the pages (hooks.server.ts: unexpected errors). */
+  logger: BridgeLogger;
   connector(connectorId: string): Promise<ConnectorView | null>;
   startSession(body: StartSessionBody, from: RequestOrigin): Promise<StartSessionResult | BridgeError>;
   session(sessionId: string, token: string): Promise<SessionView | BridgeError>;
