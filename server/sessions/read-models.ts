@@ -25,6 +25,21 @@ const DEMO_SELLER = { name: 'plugpay demo AS', orgNumber: '999 999 999' };
 
 export const ABANDON_AFTER_MS = 2 * 60_000;
 
+/**
+ * How many connectors that say they are free a busy connector's page looks at to find up to four
+ * a driver can start at (some may be held for a driver approving a payment).
+ */
+const FREE_NEARBY_CANDIDATES = 24;
+
+/** A connector as its watchers see it (`connectorState`). */
+export interface ConnectorState {
+  c: ConnectorRecord & { station: NonNullable<ConnectorRecord['station']>; tariff: NonNullable<ConnectorRecord['tariff']> };
+  status: ConnectorView['status'];
+  available: boolean;
+  reason?: string;
+  code?: UnavailableCode;
+}
+
 const OFFLINE_TEXT = 'The charger lost its connection. You pay only for the energy measured before it went offline.';
 
 export class SessionReadModels {
@@ -42,26 +57,43 @@ export class SessionReadModels {
     return { available: true };
   }
 
-  async connectorView(connectorId: string): Promise<ConnectorView | null> {
+  /**
+   * What the screens watching a connector need when it changes: its status and whether a driver
+   * can start there. Two indexed reads, whatever the station's size (no free-nearby list).
+   */
+  async connectorState(connectorId: string): Promise<ConnectorState | null> {
     const c = await this.deps.stores.stations.connector(this.deps.db, connectorId);
     if (!c || !c.station || !c.tariff) return null;
     const found = await this.deps.stores.sessions.liveOnConnector(this.deps.db, connectorId);
     const live = found && !this.abandoned(found) ? found : null;
     const a = this.availability(c, live);
-    const { id: _tariffId, ...tariff } = c.tariff;
     const status = (c.chargerOnline ? c.status : 'offline') as ConnectorView['status'];
+    return {
+      c: c as ConnectorState['c'],
+      // Held for a driver approving the payment (or starting): not "available" to anyone else.
+      status: live && (status === 'available' || status === 'preparing') ? 'reserved' : status,
+      available: a.available,
+      reason: a.reason,
+      code: a.code
+    };
+  }
+
+  async connectorView(connectorId: string): Promise<ConnectorView | null> {
+    const state = await this.connectorState(connectorId);
+    if (!state) return null;
+    const { c } = state;
+    const { id: _tariffId, ...tariff } = c.tariff;
     return {
       id: c.id,
       chargerId: c.chargerId,
       connectorNo: c.connectorNo,
       plugType: c.plugType,
       maxPowerW: c.maxPowerW,
-      // Held for a driver approving the payment (or starting): not "available" to anyone else.
-      status: live && (status === 'available' || status === 'preparing') ? 'reserved' : status,
-      available: a.available,
-      unavailableReason: a.reason,
-      unavailableCode: a.code,
-      freeNearby: a.available ? undefined : await this.freeAtStation(c),
+      status: state.status,
+      available: state.available,
+      unavailableReason: state.reason,
+      unavailableCode: state.code,
+      freeNearby: state.available ? undefined : await this.freeAtStation(c),
       station: { id: c.station.id, name: c.station.name, address: c.station.address, city: c.station.city, lat: c.station.lat, lng: c.station.lng },
       tariff,
       reserve: this.deps.settings.reserve,
@@ -72,7 +104,8 @@ export class SessionReadModels {
   /** Connectors at the same station a driver could start at now (a busy one points to them). */
   private async freeAtStation(c: ConnectorRecord): Promise<ConnectorView['freeNearby']> {
     if (!c.station) return [];
-    const others = (await this.deps.stores.stations.connectors(this.deps.db, { stationId: c.station.id })).filter((o) => o.id !== c.id);
+    // A bounded read: a large station must not cost its size on every busy connector's page.
+    const others = await this.deps.stores.stations.startableAtStation(this.deps.db, c.station.id, c.id, FREE_NEARBY_CANDIDATES);
     if (others.length === 0) return [];
     const live = new Set((await this.deps.stores.sessions.liveOnConnectors(this.deps.db, others.map((o) => o.id))).filter((l) => !this.abandoned(l)).map((l) => l.connectorId));
     return others

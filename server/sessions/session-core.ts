@@ -65,7 +65,7 @@ export class ServiceError extends Error {
  */
 export interface SessionStores {
   sessions: Pick<SessionRepository, 'find' | 'findBy' | 'insert' | 'update' | 'inStates' | 'liveOnConnector' | 'liveOnConnectors' | 'liveOnCharger' | 'powerSeries' | 'countByState' | 'awaitingPayment' | 'setPaymentUrl'>;
-  stations: Pick<StationRepository, 'connector' | 'connectors' | 'connectorByCharger' | 'lockConnector' | 'chargerOnline' | 'stations'>;
+  stations: Pick<StationRepository, 'connector' | 'connectors' | 'startableAtStation' | 'connectorByCharger' | 'lockConnector' | 'chargerOnline' | 'stations'>;
   outbox: Pick<OutboxRepository, 'enqueue' | 'depth' | 'deadLetters'>;
   notifications: Pick<NotificationRepository, 'seen' | 'recordOnce'>;
 }
@@ -231,10 +231,10 @@ export class SessionCore {
   }
 
   async notifyConnector(connectorId: string): Promise<void> {
-    const view = await this.views.connectorView(connectorId);
-    if (!view) return;
-    this.notifier.connectorChanged({ connectorId, status: view.status, available: view.available, unavailableCode: view.unavailableCode });
-    this.notifier.stationChanged(view.station.id);
+    const state = await this.views.connectorState(connectorId);
+    if (!state) return;
+    this.notifier.connectorChanged({ connectorId, status: state.status, available: state.available, unavailableCode: state.code });
+    this.notifier.stationChanged(state.c.station.id);
   }
 
   /** Every correction of a charger's claim is logged and counted; none is silent. */

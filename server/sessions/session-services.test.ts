@@ -180,3 +180,42 @@ describe('a webhook whose read-back fails', () => {
     expect(t.payments.payments.get(s.paymentReference)).toMatchObject({ capturedOre: 0, cancelledOre: 35000 });
   });
 });
+
+describe('a busy connector at a large station', () => {
+  function station(t: ReturnType<typeof newTestService>, size: number) {
+    for (let i = 1; i <= size; i++) t.stores.addConnector({ id: `CP${i}-1`, chargerId: `CP${i}` });
+  }
+
+  it('points the driver to connectors at the same station that are free now: not held, not offline, at most four', async () => {
+    const t = newTestService();
+    station(t, 9);
+    t.stores.addConnector({ id: 'CP2-1', chargerId: 'CP2', chargerOnline: false });
+    t.stores.addConnector({ id: 'CP4-1', chargerId: 'CP4', status: 'charging' });
+    await t.sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    await t.sut.startSession({ connectorId: 'CP3-1', amountOre: 35000 }); // held for another driver
+    const view = (await t.sut.connectorView('CP1-1'))!;
+    expect(view).toMatchObject({ available: false, status: 'reserved' });
+    expect(view.freeNearby?.map((f) => f.id)).toEqual(['CP5-1', 'CP6-1', 'CP7-1', 'CP8-1']);
+  });
+
+  it("tells a connector's watchers that it changed without reading the rest of its station", async () => {
+    // Every status change of every connector used to read the whole station (all its connectors
+    // and their sessions) to build a free-nearby list nobody was sent: a ramp to 2,000 sessions
+    // spent most of its time there.
+    const t = newTestService();
+    station(t, 50);
+    const changed: Array<{ connectorId: string; status: string; available: boolean }> = [];
+    t.sut.setNotifier({ sessionChanged() {}, stationChanged() {}, connectorChanged: (c) => changed.push(c) });
+    const reads = { station: 0 };
+    const { connectors, startableAtStation } = t.stores.stations;
+    t.stores.stations.connectors = async (db, opts = {}) => (opts.stationId && reads.station++, connectors(db, opts));
+    t.stores.stations.startableAtStation = async (...a) => (reads.station++, startableAtStation(...a));
+    await t.sut.startSession({ connectorId: 'CP1-1', amountOre: 35000 });
+    await t.sut.connectorStatusChanged({ chargerId: 'CP2', connectorNo: 1, status: 'preparing', at: t.clock.now() });
+    expect(changed).toEqual([
+      expect.objectContaining({ connectorId: 'CP1-1', status: 'reserved', available: false }),
+      expect.objectContaining({ connectorId: 'CP2-1' })
+    ]);
+    expect(reads.station).toBe(0);
+  });
+});

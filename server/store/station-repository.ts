@@ -110,6 +110,20 @@ export class StationRepository {
     return rows.map(connectorFromRow);
   }
 
+  /**
+   * Up to `limit` connectors at a station, other than `exceptId`, whose charger is online and
+   * that say they are available or preparing: the only ones that can be free to start at. A
+   * bounded read, whatever the station's size (a busy connector's page points to them).
+   */
+  async startableAtStation(db: Queryable, stationId: string, exceptId: string, limit: number): Promise<ConnectorRecord[]> {
+    const { rows } = await db.query(
+      `${CONNECTOR_SELECT} where s.id = $1 and c.id <> $2 and ch.online and c.status in ('available', 'preparing')
+        order by c.charger_id, c.connector_no limit $3`,
+      [stationId, exceptId, limit]
+    );
+    return rows.map(connectorFromRow);
+  }
+
   /** Locks a connector's row for the rest of the transaction; false when there is no such connector. */
   async lockConnector(tx: Queryable, id: string): Promise<boolean> {
     const { rows } = await tx.query('select id from connectors where id = $1 for update', [id]);

@@ -73,6 +73,12 @@ export class MemoryStores implements SessionStores {
     connector: async (_db, id) => (this.connectorsById.has(id) ? copy(this.connectorsById.get(id)!) : null),
     connectors: async (_db, opts = {}) =>
       [...this.connectorsById.values()].filter((c) => (!opts.chargerId || c.chargerId === opts.chargerId) && (!opts.stationId || c.station?.id === opts.stationId)).map(copy),
+    startableAtStation: async (_db, stationId, exceptId, limit) =>
+      [...this.connectorsById.values()]
+        .filter((c) => c.station?.id === stationId && c.id !== exceptId && c.chargerOnline && (c.status === 'available' || c.status === 'preparing'))
+        .sort((a, b) => a.chargerId.localeCompare(b.chargerId) || a.connectorNo - b.connectorNo)
+        .slice(0, limit)
+        .map(copy),
     connectorByCharger: async (_db, chargerId, connectorNo) =>
       copy([...this.connectorsById.values()].find((c) => c.chargerId === chargerId && c.connectorNo === connectorNo) ?? null),
     lockConnector: async (_db, id) => this.connectorsById.has(id),
