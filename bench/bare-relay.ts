@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
 import { WebSocketServer } from 'ws';
+import { PHONE_PING } from '../server/realtime/phone-ping.js';
 
 export interface BareRelay {
   port: number;
@@ -23,7 +24,9 @@ const OCPP_PATH = /^\/ocpp\/([^/?]+)/;
 
 export async function startBareRelay(port = 0): Promise<BareRelay> {
   const http: HttpServer = createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end());
-  const io = new Server(http, { path: '/socket.io', serveClient: false, destroyUpgrade: false });
+  // The phones' sockets as plugpay keeps them: the same ping rate (a frame each way per phone
+  // every 2 s), so the baseline carries the same traffic apart from what plugpay adds.
+  const io = new Server(http, { path: '/socket.io', serveClient: false, destroyUpgrade: false, ...PHONE_PING });
   io.on('connection', (socket) => {
     socket.on('relay:join', (p: { chargerId?: string }, ack?: (r: unknown) => void) => {
       if (typeof p?.chargerId !== 'string') return ack?.({ ok: false, error: 'chargerId is required' });

@@ -67,7 +67,8 @@ export function spawnTsx(script: string, env: Record<string, string>, cwd: strin
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      // A CPU profile is written as the process exits, which takes a while after a long run.
+      const t = setTimeout(() => child.kill('SIGKILL'), process.env.BENCH_CPU_PROF ? 180_000 : 15_000);
       await handle.exited;
       clearTimeout(t);
     }

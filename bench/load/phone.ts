@@ -35,11 +35,26 @@ export class Phone {
     this.socket.on('disconnect', () => this.drops++);
   }
 
+  /**
+   * Resolves once connected; rejects on a connect error, or when the server has already closed
+   * the socket (it does not reconnect): a phone dropped before it joined must fail its session's
+   * opening, not hold the bench's ramp forever.
+   */
   connected(): Promise<void> {
     if (this.socket.connected) return Promise.resolve();
+    if (!this.socket.active) return Promise.reject(new Error('phone was disconnected before it joined'));
     return new Promise((resolve, reject) => {
-      this.socket.once('connect', () => resolve());
-      this.socket.once('connect_error', (err) => reject(new Error(`phone could not connect: ${err.message}`, { cause: err })));
+      const off = () => {
+        this.socket.off('connect', onConnect);
+        this.socket.off('connect_error', onError);
+        this.socket.off('disconnect', onDisconnect);
+      };
+      const onConnect = () => (off(), resolve());
+      const onError = (err: Error) => (off(), reject(new Error(`phone could not connect: ${err.message}`, { cause: err })));
+      const onDisconnect = (reason: string) => (off(), reject(new Error(`phone was disconnected before it joined (${reason})`)));
+      this.socket.on('connect', onConnect);
+      this.socket.on('connect_error', onError);
+      this.socket.on('disconnect', onDisconnect);
     });
   }
 

@@ -18,6 +18,7 @@ import {
   type ServerToClientEvents
 } from '../../src/lib/shared/api.js';
 import { clientAddress, clientKey } from '../http/client-address.js';
+import { PHONE_PING } from './phone-ping.js';
 import type { Logger } from '../log.js';
 import { ServiceError, type ChangeNotifier, type ChargingService } from '../sessions/charging-service.js';
 import { tokenIsOperators } from '../operators/staff-auth.js';
@@ -73,11 +74,7 @@ export function createRealtime(opts: RealtimeOptions): { io: Server<ClientToServ
     serveClient: false,
     // Other upgrade paths (/ocpp/<id>) belong to the charger gateway: leave them alone.
     destroyUpgrade: false,
-    // A phone that lost its network must know within 5 s (the client closes the connection when
-    // no ping came within pingInterval + pingTimeout): 2 s + 2.5 s. The defaults (25 s + 20 s) let
-    // a dead connection look live for most of a minute. A ping is a few bytes.
-    pingInterval: 2_000,
-    pingTimeout: 2_500,
+    ...PHONE_PING,
     // Every event plugpay accepts is a few hundred bytes; the default is 1 MB.
     maxHttpBufferSize: 16 * 1024,
     ...(opts.adapter ? { adapter: opts.adapter } : {})
