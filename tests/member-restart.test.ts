@@ -4,6 +4,11 @@
  * sessions are committed) and is waiting on Vipps to create it (an injected hang); plugpay dies
  * there. After the restart the scheduler finishes the charge, and running the same day again,
  * twice, adds nothing. The embedded store and the sandbox's state file survive the kill.
+ *
+ * plugpay runs on an injected clock, at midday in Oslo, so the day it charges never turns over
+ * during the test whenever the host runs it. The clock stands two days after the host's date, not
+ * on a fixed one: the embedded sandbox (and the demo chargers) keep the host's clock in the child
+ * process, and the sandbox takes a charge only if it is due one day to two years after its own day.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../server/config.js';
+import { localDate } from '../server/domain/daily-charge.js';
 import { VippsClient } from '../server/payments/vipps/client.js';
 import { MemberAgent } from './helpers/member.js';
 import { eventually } from './helpers/plugpay.js';
@@ -21,13 +27,20 @@ const OPERATOR = 'member-restart-operator-token';
 let child: ChildProcess | undefined;
 let port = 0;
 
+// plugpay's clock starts at 11:00 UTC (12:00 or 13:00 in Oslo) two days after the host's UTC date
+// and runs at the host's pace; both children get the same offset, so the restarted one goes on.
+const host = new Date();
+const clockStart = Date.UTC(host.getUTCFullYear(), host.getUTCMonth(), host.getUTCDate() + 2, 11);
+const CLOCK_OFFSET_MS = clockStart - host.getTime();
+const chargeDay = localDate(new Date(clockStart), 'Europe/Oslo');
+
 async function startPlugpay(): Promise<void> {
   child = await startPlugpayChild(port, dataDir, {
     OPERATOR_TOKEN: OPERATOR,
     // The scheduler's own daily run waits until 23:59; this test drives the run on demand.
     MEMBER_DAILY_CHARGE_TIME: '23:59',
     MEMBER_TICK_SECONDS: '1'
-  });
+  }, { clockOffsetMs: CLOCK_OFFSET_MS });
 }
 
 const base = () => `http://127.0.0.1:${port}`;
@@ -63,7 +76,9 @@ describe('a crash during the daily run', () => {
       sessions.push(sessionId);
     }
     const me = await m.json('/api/member/me');
+    // The day is plugpay's (the injected clock's), not the host's.
     const date = me.body.today.date as string;
+    expect(date).toBe(chargeDay);
 
     // Vipps stops answering charge creation: the run plans the charge, then hangs on the create call.
     const fault = await fetch(`${base()}/sandbox/vipps/_sandbox/faults`, {

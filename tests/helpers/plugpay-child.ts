@@ -16,9 +16,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts plugpay on `port` with `dataDir` and `env`, and waits until it answers its health check. */
-export async function startPlugpayChild(port: number, dataDir: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+/**
+ * Starts plugpay on `port` with `dataDir` and `env`, and waits until it answers its health check.
+ * With `clockOffsetMs`, plugpay runs on an injected clock that far from the host's
+ * (tests/helpers/plugpay-child-clock.ts) instead of the system clock.
+ */
+export async function startPlugpayChild(port: number, dataDir: string, env: Record<string, string> = {}, opts: { clockOffsetMs?: number } = {}): Promise<ChildProcess> {
+  const entry = opts.clockOffsetMs === undefined ? 'server/main.ts' : 'tests/helpers/plugpay-child-clock.ts';
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: process.cwd(),
     env: {
       ...process.env,
@@ -29,6 +34,7 @@ export async function startPlugpayChild(port: number, dataDir: string, env: Reco
       LOG_LEVEL: 'warn',
       OCPP_METER_INTERVAL_SECONDS: '1',
       NODE_ENV: 'production',
+      ...(opts.clockOffsetMs === undefined ? {} : { PLUGPAY_TEST_CLOCK_OFFSET_MS: String(opts.clockOffsetMs) }),
       ...env
     },
     stdio: ['ignore', 'ignore', 'inherit']
