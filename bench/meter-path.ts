@@ -57,6 +57,29 @@ export interface MemoryResult {
   rssMiB: number;
   /** Resident set added per idle connected charger, from the idle step. */
   perIdleKiB?: number;
+  /** Where the resident set goes, from the server's /metrics (plugpay only). */
+  parts?: MemoryParts;
+}
+
+export interface MemoryParts {
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  /** Memory outside the JS heap that V8 knows of: buffers, and the embedded store's WebAssembly memory. */
+  externalMiB: number;
+}
+
+/** The JS heap and external memory, from plugpay's Prometheus metrics (undefined for the relay or on failure). */
+async function memoryParts(metricsUrl: string | undefined): Promise<MemoryParts | undefined> {
+  if (!metricsUrl) return undefined;
+  try {
+    const r = await fetch(metricsUrl, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` }, signal: AbortSignal.timeout(10_000) });
+    const text = await r.text();
+    const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]) / 1024 / 1024;
+    const parts = { heapUsedMiB: read('nodejs_heap_size_used_bytes'), heapTotalMiB: read('nodejs_heap_size_total_bytes'), externalMiB: read('nodejs_external_memory_bytes') };
+    return Object.values(parts).every(Number.isFinite) ? parts : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ServerRun {
@@ -138,15 +161,15 @@ async function runLevels(load: MeterLoad, child: Child, opts: MeterPathOptions, 
   }
 }
 
-async function memorySteps(load: MeterLoad, child: Child, opts: MeterPathOptions, run: ServerRun): Promise<void> {
+async function memorySteps(load: MeterLoad, child: Child, opts: MeterPathOptions, run: ServerRun, metricsUrl?: string): Promise<void> {
   const phones = load.size;
-  const base: MemoryResult = { chargers: load.connectedChargers, phones, rssMiB: await steadyRss(child) };
+  const base: MemoryResult = { chargers: load.connectedChargers, phones, rssMiB: await steadyRss(child), parts: await memoryParts(metricsUrl) };
   run.memory.push(base);
   if (opts.idleChargers <= 0) return;
   await load.addIdle(opts.idleChargers);
   await sleep(2000);
   const rss = await steadyRss(child);
-  run.memory.push({ chargers: load.connectedChargers, phones, rssMiB: rss, perIdleKiB: ((rss - base.rssMiB) * 1024) / opts.idleChargers });
+  run.memory.push({ chargers: load.connectedChargers, phones, rssMiB: rss, perIdleKiB: ((rss - base.rssMiB) * 1024) / opts.idleChargers, parts: await memoryParts(metricsUrl) });
 }
 
 async function runRelay(opts: MeterPathOptions): Promise<ServerRun> {
@@ -181,8 +204,8 @@ async function runPlugpay(store: Store, opts: MeterPathOptions, withMemory: bool
     await runLevels(load, pp.child, opts, run);
     run.setup = load.setupSummary();
     // Memory first, while every phone is still there; the stops then run beside the idle chargers.
-    if (withMemory) await memorySteps(load, pp.child, opts, run);
-    else run.memory.push({ chargers: load.connectedChargers, phones: load.size, rssMiB: await steadyRss(pp.child) });
+    if (withMemory) await memorySteps(load, pp.child, opts, run, `${pp.url}/metrics`);
+    else run.memory.push({ chargers: load.connectedChargers, phones: load.size, rssMiB: await steadyRss(pp.child), parts: await memoryParts(`${pp.url}/metrics`) });
     run.stopSettled = await load.stopAndSettle(opts.stopSamples, (s, phone) => target.stop(s, phone));
   } catch (err) {
     run.error = `${(err as Error).message}${pp ? `\n    last plugpay output:\n    ${pp.child.recentOutput().slice(-5).join('\n    ')}` : ''}`;
@@ -343,7 +366,7 @@ export function formatMeterPath(r: MeterPathReport): string {
   out.push(`Memory (resident set of the server process): target ${MEMORY_CHARGERS.toLocaleString('en')} connected chargers + ${MEMORY_PHONES.toLocaleString('en')} phones < ${MEMORY_TARGET_MIB} MiB.`);
   const memLines = (name: string, run: ServerRun | undefined) => {
     if (!run || run.memory.length === 0) return [`  ${name}: not measured`];
-    const lines = run.memory.map((m) => `  ${name}: ${m.chargers.toLocaleString('en')} chargers + ${m.phones.toLocaleString('en')} phones: ${m.rssMiB.toFixed(0)} MiB${m.perIdleKiB !== undefined ? ` (${m.perIdleKiB.toFixed(1)} KiB per idle charger added)` : ''}`);
+    const lines = run.memory.map((m) => `  ${name}: ${m.chargers.toLocaleString('en')} chargers + ${m.phones.toLocaleString('en')} phones: ${m.rssMiB.toFixed(0)} MiB${m.perIdleKiB !== undefined ? ` (${m.perIdleKiB.toFixed(1)} KiB per idle charger added)` : ''}${m.parts ? `; JS heap ${m.parts.heapUsedMiB.toFixed(0)} MiB used of ${m.parts.heapTotalMiB.toFixed(0)}, external ${m.parts.externalMiB.toFixed(0)} MiB` : ''}`);
     const e = memoryAtTarget(run);
     lines.push(`  ${name}: at ${MEMORY_CHARGERS.toLocaleString('en')} chargers + ${MEMORY_PHONES.toLocaleString('en')} phones: ${e.mib !== undefined ? `${e.mib.toFixed(0)} MiB, ` : ''}${e.how}`);
     return lines;
