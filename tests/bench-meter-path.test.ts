@@ -29,6 +29,12 @@ describe('bench: meter path harness', () => {
       expect(level.latency.samples).toBe(level.latency.sent);
       expect(level.latency.lost).toBe(0);
     }
+    // Where plugpay's resident set goes, read from its /metrics; the relay has none.
+    const parts = plugpay.memory[0].parts!;
+    expect(parts.heapUsedMiB).toBeGreaterThan(0);
+    expect(parts.heapTotalMiB).toBeGreaterThanOrEqual(parts.heapUsedMiB);
+    expect(parts.externalMiB).toBeGreaterThan(0);
+    expect(report.relay.memory[0].parts).toBeUndefined();
     expect(plugpay.stopSettled).toHaveLength(1);
     expect(plugpay.stopSettled[0].state).toBe('completed');
     expect(formatMeterPath(report)).toContain('embedded (PGlite)');
