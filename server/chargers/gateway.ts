@@ -15,7 +15,7 @@ import type { Db } from '../store/db.js';
 import { AuthLockout } from './auth-lockout.js';
 import { attachCentralSystem, VerdictMemory } from './ocpp16/central-system.js';
 import { answerOf } from './ocpp16/words.js';
-import { verifyPassword } from './password.js';
+import { verifyHandshakePassword } from './password.js';
 import { TransactionCache } from './transaction-cache.js';
 import { MeterSampleWriter } from '../store/meter-sample-writer.js';
 import { ChargerCommandError, ChargerUnavailableError, type ChargerCommands, type ChargerListener } from './port.js';
@@ -129,7 +129,7 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
       // Security profile 1 (whitepaper §2.1): Basic auth, user = chargePointId, checked for
       // unknown chargers too so timing does not reveal which ids exist.
       const hash = await repo.passwordHash(chargerId);
-      const ok = await verifyPassword(handshake.password as Buffer | undefined, hash);
+      const ok = await verifyHandshakePassword(handshake as { password?: Buffer }, hash);
       if (!ok) {
         log.warn({ chargerId, remoteAddress: handshake.remoteAddress, known: hash !== null }, 'charger refused: bad credentials');
         return reject(401, 'Unauthorized');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, verifyPassword } from './password.js';
+import { hashPassword, verifyHandshakePassword, verifyPassword } from './password.js';
 
 describe('charger passwords', () => {
   it('verifies the right password, as a string or as the bytes Basic auth delivers', async () => {
@@ -19,5 +19,20 @@ describe('charger passwords', () => {
 
   it('salts every hash', async () => {
     expect(await hashPassword('same-password-here')).not.toBe(await hashPassword('same-password-here'));
+  });
+
+  it("wipes a handshake's password once checked, right or wrong, and drops it from the handshake", async () => {
+    // ocpp-rpc keeps the handshake for the connection's life: the password (a view into a pooled
+    // buffer) must not stay in memory with it.
+    const hash = await hashPassword('a-charger-secret-16');
+    for (const [given, expected] of [['a-charger-secret-16', true], ['a-charger-secret-17', false]] as const) {
+      const pool = Buffer.from(`CP1:${given}`);
+      const handshake: { password?: Buffer } = { password: pool.subarray(4) };
+      expect(await verifyHandshakePassword(handshake, hash)).toBe(expected);
+      expect(handshake.password).toBeUndefined();
+      expect(pool.subarray(4).every((b) => b === 0)).toBe(true);
+      expect(pool.subarray(0, 4).toString()).toBe('CP1:');
+    }
+    expect(await verifyHandshakePassword({}, hash)).toBe(false);
   });
 });
