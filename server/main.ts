@@ -456,7 +456,11 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   };
 }
 
-async function main() {
+/**
+ * Runs plugpay as a process: configuration from the environment, the banner, and a clean stop on
+ * SIGINT/SIGTERM. `clock` is for tests that run plugpay as a child on a clock of their own.
+ */
+export async function main(opts: { clock?: Clock } = {}) {
   let config: Config;
   try {
     config = loadConfig();
@@ -468,7 +472,7 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.logLevel, { node: config.nodeId });
-  const plugpay = await startPlugpay({ config, logger });
+  const plugpay = await startPlugpay({ config, logger, clock: opts.clock });
   const { printBanner } = await import('./banner.js');
   await printBanner(plugpay);
   let stopping = false;

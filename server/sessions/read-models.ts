@@ -59,10 +59,11 @@ export class SessionReadModels {
 
   /**
    * What the screens watching a connector need when it changes: its status and whether a driver
-   * can start there. Two indexed reads, whatever the station's size (no free-nearby list).
+   * can start there. Two indexed reads, whatever the station's size (no free-nearby list); one
+   * when the caller has just read the connector (`known`).
    */
-  async connectorState(connectorId: string): Promise<ConnectorState | null> {
-    const c = await this.deps.stores.stations.connector(this.deps.db, connectorId);
+  async connectorState(connectorId: string, known?: ConnectorRecord | null): Promise<ConnectorState | null> {
+    const c = known !== undefined ? known : await this.deps.stores.stations.connector(this.deps.db, connectorId);
     if (!c || !c.station || !c.tariff) return null;
     const found = await this.deps.stores.sessions.liveOnConnector(this.deps.db, connectorId);
     const live = found && !this.abandoned(found) ? found : null;

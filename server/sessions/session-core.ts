@@ -202,7 +202,7 @@ export class SessionCore {
       if (event === 'meter') {
         if (c?.station) this.notifier.stationChanged(c.station.id);
       } else {
-        await this.notifyConnector(s.connectorId);
+        await this.notifyConnector(s.connectorId, c);
       }
     } catch (err) {
       this.deps.logger.warn({ err, sessionId: s.id }, 'could not publish a session update');
@@ -230,8 +230,9 @@ export class SessionCore {
     await this.deps.live.close();
   }
 
-  async notifyConnector(connectorId: string): Promise<void> {
-    const state = await this.views.connectorState(connectorId);
+  /** `known`: the connector as just read, when the caller has it (saves reading it again). */
+  async notifyConnector(connectorId: string, known?: ConnectorRecord | null): Promise<void> {
+    const state = await this.views.connectorState(connectorId, known);
     if (!state) return;
     this.notifier.connectorChanged({ connectorId, status: state.status, available: state.available, unavailableCode: state.code });
     this.notifier.stationChanged(state.c.station.id);
