@@ -3,7 +3,7 @@
  * time and event loop are its own. Figures are read from /proc (Linux), never from the child.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { serverEnv } from '../scripts/server-env.mjs';
 
@@ -37,11 +37,12 @@ export function freePort(): Promise<number> {
 /**
  * Starts `node --import tsx <script>` in the repository with the given environment. With
  * BENCH_CPU_PROF=<dir>, the server writes a V8 CPU profile there when it exits (Node refuses
- * --cpu-prof in NODE_OPTIONS, so it has to be passed here).
+ * --cpu-prof in NODE_OPTIONS, so it has to be passed here). `nodeFlags` go to node before the script.
+ * With BENCH_SERVER_OUT=<file>, everything the child prints is also appended to that file.
  */
-export function spawnTsx(script: string, env: Record<string, string>, cwd: string): Child {
+export function spawnTsx(script: string, env: Record<string, string>, cwd: string, nodeFlags: string[] = []): Child {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...nodeFlags, '--import', 'tsx', script], {
     cwd,
     // plugpay as production starts it (scripts/run-compiled.mjs): with its malloc settings.
     env: serverEnv({ ...process.env, ...env }),
@@ -73,7 +74,9 @@ export function spawnTsx(script: string, env: Record<string, string>, cwd: strin
       clearTimeout(t);
     }
   };
+  const out = process.env.BENCH_SERVER_OUT;
   const take = (chunk: Buffer) => {
+    if (out) appendFileSync(out, chunk);
     for (const line of String(chunk).split('\n')) {
       if (!line.trim()) continue;
       if (/"level":\s*(4|5|6)\d/.test(line)) {

@@ -38,6 +38,14 @@ export interface PlugpayProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * Node flags for the measured plugpay server (not the seeding boot, not the relay), from
+ * BENCH_SERVER_FLAGS: for measuring V8 settings an operator could set in NODE_OPTIONS.
+ */
+export function serverNodeFlags(): string[] {
+  return (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** The PostgreSQL server the bench uses, unless BENCH_DATABASE_URL or DATABASE_URL names another. */
 export function postgresBaseUrl(): string {
   return process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -115,7 +123,7 @@ export async function startPlugpayProcess(store: Store, extraEnv: Record<string,
     } finally {
       await seed.stop();
     }
-    const child = spawnTsx('server/main.ts', { ...env, SIM_CHARGERS: 'false' }, plugpayDir());
+    const child = spawnTsx('server/main.ts', { ...env, SIM_CHARGERS: 'false' }, plugpayDir(), serverNodeFlags());
     try {
       await waitHealthy(`${url}/api/health`, child);
     } catch (err) {

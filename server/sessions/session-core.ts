@@ -88,7 +88,7 @@ export interface SessionDeps {
 }
 
 /** How long a connector's names are trusted from memory on the meter path. */
-const CONNECTOR_INFO_TTL_MS = 30_000;
+const CONNECTOR_INFO_TTL_MS = 120_000;
 
 export class SessionCore {
   constructor(
@@ -210,12 +210,15 @@ export class SessionCore {
   }
 
   /**
-   * The meter hot path's publish: no query. The connector's names come from a short-lived
-   * memory (they change when an operator edits a station), the power series from the live entry.
+   * The meter hot path's publish: no query on the way to the phone. The connector's names come
+   * from memory (they change when an operator edits a station; every other publish reads them
+   * afresh), the power series from the live entry. Names older than CONNECTOR_INFO_TTL_MS are
+   * still used for this sample, and read again behind it, off the meter's path.
    */
   async publishMeter(s: SessionRecord): Promise<void> {
     const known = this.connectorInfo.get(s.connectorId);
-    if (!known || this.deps.clock.now().getTime() - known.at > CONNECTOR_INFO_TTL_MS) return this.publish(s, 'meter');
+    if (!known) return this.publish(s, 'meter');
+    if (this.deps.clock.now().getTime() - known.at > CONNECTOR_INFO_TTL_MS) this.refreshConnectorInfo(s.connectorId);
     const view = await this.views.view(s, this.deps.db, known.c);
     // Only the newest power point travels with a meter update; the page appends it.
     this.notifier.sessionChanged({ ...view, powerSeries: view.powerSeries.slice(-1), powerSeriesTail: true });
@@ -224,6 +227,21 @@ export class SessionCore {
   }
 
   private readonly connectorInfo = new Map<string, { at: number; c: ConnectorRecord }>();
+  private readonly refreshing = new Set<string>();
+
+  /** Reads a connector's names again in the background; one read at a time per connector. */
+  private refreshConnectorInfo(connectorId: string): void {
+    if (this.refreshing.has(connectorId)) return;
+    this.refreshing.add(connectorId);
+    void this.deps.stores.stations
+      .connector(this.deps.db, connectorId)
+      .then((c) => {
+        if (c) this.connectorInfo.set(c.id, { at: this.deps.clock.now().getTime(), c });
+        else this.connectorInfo.delete(connectorId);
+      })
+      .catch((err: unknown) => this.deps.logger.warn({ err, connectorId }, 'could not read a connector again for the live page'))
+      .finally(() => this.refreshing.delete(connectorId));
+  }
 
   /** Writes meter readings held in memory (shutting down). */
   async close(): Promise<void> {

@@ -219,3 +219,32 @@ describe('a busy connector at a large station', () => {
     expect(reads.station).toBe(0);
   });
 });
+
+describe('the meter path to the phone', () => {
+  it('sends a sample on without waiting for the store, and reads old connector names again behind it', async () => {
+    // A sample whose connector names were older than their time in memory used to wait for a
+    // read of the connector before it went to the phone: at 2,000 sessions a third of all
+    // samples took a round trip to the store on their way.
+    const t = newTestService();
+    const s = await charging(t);
+    const seen: Array<{ energyWh: number; stationName: string }> = [];
+    t.sut.setNotifier({ sessionChanged: (v) => seen.push({ energyWh: v.energyWh, stationName: v.stationName }), stationChanged() {}, connectorChanged() {} });
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => (release = r));
+    const { connector } = t.stores.stations;
+    let reads = 0;
+    t.stores.stations.connector = async (db, id) => (reads++, await blocked, connector(db, id));
+    t.advance(600_000);
+    void t.sut.meterSampled({ chargerId: 'CP1', transactionId: 7, at: t.clock.now(), energyWh: 6000, powerW: 30_000 });
+    await new Promise((r) => setImmediate(r));
+    expect(seen.map((v) => v.energyWh)).toEqual([5000]); // on its way while the read still hangs
+    expect(reads).toBe(1); // the names are being read again, once
+    t.stores.renameStation('Renamed hub');
+    release();
+    await new Promise((r) => setImmediate(r));
+    t.advance(10_000);
+    await t.sut.meterSampled({ chargerId: 'CP1', transactionId: 7, at: t.clock.now(), energyWh: 6500, powerW: 30_000 });
+    expect(seen.at(-1)).toEqual({ energyWh: 5500, stationName: 'Renamed hub' });
+    expect(reads).toBe(1);
+  });
+});

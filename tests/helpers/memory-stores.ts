@@ -124,6 +124,12 @@ export class MemoryStores implements SessionStores {
     return c;
   }
 
+  /** An operator renames the station every connector is at. */
+  renameStation(name: string): void {
+    for (const st of this.stationList) st.name = name;
+    for (const c of this.connectorsById.values()) if (c.station) c.station.name = name;
+  }
+
   /** The meter write-behind's batch (LiveSessions.write): ids, energy, power, reading time. */
   writeMeters([ids, energy, power, at]: MeterBatch): void {
     ids.forEach((id, i) => {
