@@ -115,7 +115,8 @@ export class SessionReadModels {
       .map((o) => ({ id: o.id, connectorNo: o.connectorNo, plugType: o.plugType, maxPowerW: o.maxPowerW }));
   }
 
-  async view(s: SessionRecord, db: Queryable = this.deps.db, known?: ConnectorRecord | null): Promise<SessionView> {
+  /** `tailOnly`: only the newest power point (a meter update: the page appends it to its chart). */
+  async view(s: SessionRecord, db: Queryable = this.deps.db, known?: ConnectorRecord | null, tailOnly = false): Promise<SessionView> {
     const c = known !== undefined ? known : await this.deps.stores.stations.connector(db, s.connectorId);
     const now = this.deps.clock.now();
     const { id: _t, ...tariff } = s.tariff;
@@ -138,7 +139,7 @@ export class SessionReadModels {
       messageCode: s.failure ? failureCode(s.failure) : s.stopReason === 'offline' ? 'offline' : undefined,
       chargerOnline: c ? c.chargerOnline : true,
       lastMeterAt: s.lastMeterAt?.toISOString(),
-      powerSeries: this.deps.live.get(s.id)?.series.slice() ?? (s.transactionId ? await this.deps.stores.sessions.powerSeries(db, s.transactionId) : []),
+      powerSeries: this.deps.live.get(s.id)?.series.slice(tailOnly ? -1 : 0) ?? (s.transactionId ? await this.deps.stores.sessions.powerSeries(db, s.transactionId) : []),
       tariff
     };
     if (s.state === 'completed') v.receipt = this.receiptView(s, c);

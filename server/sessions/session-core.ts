@@ -219,8 +219,8 @@ export class SessionCore {
     const known = this.connectorInfo.get(s.connectorId);
     if (!known) return this.publish(s, 'meter');
     if (this.deps.clock.now().getTime() - known.at > CONNECTOR_INFO_TTL_MS) this.refreshConnectorInfo(s.connectorId);
-    const view = await this.views.view(s, this.deps.db, known.c);
     // Only the newest power point travels with a meter update; the page appends it.
+    const view = await this.views.view(s, this.deps.db, known.c, true);
     this.notifier.sessionChanged({ ...view, powerSeries: view.powerSeries.slice(-1), powerSeriesTail: true });
     // The realtime layer coalesces station updates (one per station per half second).
     if (known.c.station) this.notifier.stationChanged(known.c.station.id);

@@ -10,9 +10,6 @@ import type { Logger } from '../log.js';
 import type { LastSample, MeterSampleRow } from './charger-repository.js';
 import type { Queryable } from './db.js';
 
-/** PostgreSQL binds at most 65 535 parameters per statement; a sample row takes 7. */
-const ROWS_PER_INSERT = 5000;
-
 interface Pending {
   rows: Array<MeterSampleRow & { transactionId: number }>;
   last: Map<number, LastSample>;
@@ -73,8 +70,7 @@ export class MeterSampleWriter {
   private async write(batch: Pending): Promise<void> {
     if (batch.rows.length === 0 && batch.last.size === 0) return;
     try {
-      for (let i = 0; i < batch.rows.length; i += ROWS_PER_INSERT) await this.insertRows(batch.rows.slice(i, i + ROWS_PER_INSERT));
-      if (batch.last.size > 0) await this.moveLast(batch.last);
+      await this.writeBatch(batch);
       this.stats.written += batch.rows.length;
       this.stats.batches++;
     } catch (err) {
@@ -84,24 +80,13 @@ export class MeterSampleWriter {
     }
   }
 
-  private async insertRows(rows: Pending['rows']): Promise<void> {
-    if (rows.length === 0) return;
-    const params: unknown[] = [];
-    const values = rows.map((s) => {
-      params.push(s.transactionId, s.sampledAt, s.measurand, s.phase, s.context ?? null, s.value, s.unit);
-      const b = params.length - 7;
-      return `($${b + 1}::int, $${b + 2}::timestamptz, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::double precision, $${b + 7})`;
-    });
-    // A sample already stored (same time, measurand, phase: a repeated message) is kept as it was.
-    await this.db.query(
-      `insert into meter_samples (transaction_id, sampled_at, measurand, phase, context, value, unit)
-       values ${values.join(', ')} on conflict do nothing`,
-      params
-    );
-  }
-
-  /** Moves each transaction's last-sample fields forward, only where the reading is newer. */
-  private async moveLast(last: Map<number, LastSample>): Promise<void> {
+  /**
+   * One statement, one round trip: the samples, and each transaction's last-sample fields moved
+   * forward only where the reading is newer. A sample already stored (same time, measurand,
+   * phase: a repeated message) is kept as it was. The rows travel as arrays, so a batch's size is
+   * not bound by PostgreSQL's 65,535 parameters.
+   */
+  private async writeBatch({ rows, last }: Pending): Promise<void> {
     const ids: number[] = [];
     const ats: string[] = [];
     const energy: Array<number | null> = [];
@@ -115,14 +100,32 @@ export class MeterSampleWriter {
       soc.push(s.socPercent === undefined ? null : Math.round(s.socPercent));
     }
     await this.db.query(
-      `update charge_transactions t set
+      `with samples as (
+         insert into meter_samples (transaction_id, sampled_at, measurand, phase, context, value, unit)
+         select * from unnest($1::int[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::double precision[], $7::text[])
+         on conflict do nothing
+       )
+       update charge_transactions t set
           last_sample_at = u.at,
           last_energy_wh = coalesce(u.energy, t.last_energy_wh),
           last_power_w = coalesce(u.power, t.last_power_w),
           last_soc = coalesce(u.soc, t.last_soc)
-         from (select * from unnest($1::int[], $2::timestamptz[], $3::bigint[], $4::int[], $5::int[]) as x(id, at, energy, power, soc)) u
+         from (select * from unnest($8::int[], $9::timestamptz[], $10::bigint[], $11::int[], $12::int[]) as x(id, at, energy, power, soc)) u
         where t.id = u.id and (t.last_sample_at is null or t.last_sample_at < u.at)`,
-      [ids, ats, energy, power, soc]
+      [
+        rows.map((r) => r.transactionId),
+        rows.map((r) => r.sampledAt.toISOString()),
+        rows.map((r) => r.measurand),
+        rows.map((r) => r.phase),
+        rows.map((r) => r.context ?? null),
+        rows.map((r) => r.value),
+        rows.map((r) => r.unit),
+        ids,
+        ats,
+        energy,
+        power,
+        soc
+      ]
     );
   }
 }
