@@ -156,6 +156,9 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
         // Kept in DATA_DIR even with DATABASE_URL: plugpay's records and the sandbox's must agree.
         stateFile: persistent ? join(config.dataDir, 'vipps-sandbox.json') : undefined,
         expiryMs: config.vipps.sandboxExpiryMinutes * 60_000,
+        // Payments, tokens, agreements and charges are dated on plugpay's one clock: a charge plugpay
+        // plans for its today is due by the sandbox's, and its webhooks' x-ms-date pass the check.
+        now: () => clock.now(),
         logger: logger.child({ component: 'sandbox' })
       })
     : undefined;
@@ -397,7 +400,9 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
     fleet = createChargerFleet({
       url: `ws://${selfHost}:${port}/ocpp`,
       logger: logger.child({ component: 'sim' }),
-      chargers: chargerConfigs
+      chargers: chargerConfigs,
+      // The chargers' OCPP timestamps come from plugpay's clock, so they fall in the window it bounds them to.
+      clock: () => clock.now()
     });
     await fleet.start();
   }

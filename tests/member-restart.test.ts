@@ -5,10 +5,10 @@
  * there. After the restart the scheduler finishes the charge, and running the same day again,
  * twice, adds nothing. The embedded store and the sandbox's state file survive the kill.
  *
- * plugpay runs on an injected clock, at midday in Oslo, so the day it charges never turns over
- * during the test whenever the host runs it. The clock stands two days after the host's date, not
- * on a fixed one: the embedded sandbox (and the demo chargers) keep the host's clock in the child
- * process, and the sandbox takes a charge only if it is due one day to two years after its own day.
+ * plugpay runs on an injected clock, from a fixed instant at midday in Oslo, so the day it charges
+ * never turns over during the test and nothing in it depends on the host's date. The embedded
+ * sandbox and the demo chargers run on that same clock: the sandbox takes a charge only if it is
+ * due one day to two years after its own day, so on the host's clock it would refuse this one.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,11 +27,11 @@ const OPERATOR = 'member-restart-operator-token';
 let child: ChildProcess | undefined;
 let port = 0;
 
-// plugpay's clock starts at 11:00 UTC (12:00 or 13:00 in Oslo) two days after the host's UTC date
-// and runs at the host's pace; both children get the same offset, so the restarted one goes on.
-const host = new Date();
-const clockStart = Date.UTC(host.getUTCFullYear(), host.getUTCMonth(), host.getUTCDate() + 2, 11);
-const CLOCK_OFFSET_MS = clockStart - host.getTime();
+// plugpay's clock starts at 11:00 UTC on 12 March 2031 (12:00 in Oslo, weeks before summer time
+// starts on 30 March) and runs at the host's pace; both children get the same offset, so the
+// restarted one goes on.
+const clockStart = Date.parse('2031-03-12T11:00:00Z');
+const CLOCK_OFFSET_MS = clockStart - Date.now();
 const chargeDay = localDate(new Date(clockStart), 'Europe/Oslo');
 
 async function startPlugpay(): Promise<void> {

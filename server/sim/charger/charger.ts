@@ -7,7 +7,8 @@
  *   because the Central System measures them with its own clock;
  * - the physics (meter sample interval, how fast a car fills, the simulated driver) runs in
  *   simulated seconds, `timeScale` of them per real second, so demos move visibly and tests finish
- *   quickly. Message timestamps are always wall-clock time.
+ *   quickly. Message timestamps are read from `clock` (the wall clock unless one is given, e.g.
+ *   plugpay's own when it runs the demo fleet on an injected clock).
  *
  * Energy is integrated in fixed simulated steps of one sample interval, so the register grows by
  * exactly power × interval between two periodic samples whatever the timer jitter.
@@ -94,6 +95,8 @@ export interface SimChargerOptions {
   reconnectDelayMs?: { initial: number; max: number };
   /** How long to wait for a Central System answer, real ms (default 30 000). */
   callTimeoutMs?: number;
+  /** Where message timestamps come from (default the wall clock); timings stay in real ms. */
+  clock?: () => Date;
 }
 
 export interface StatusEvent { connectorNo: number; status: ChargePointStatus }
@@ -173,6 +176,7 @@ export class SimCharger extends EventEmitter<SimChargerEvents> {
   private readonly opts: SimChargerOptions;
   private readonly log: Logger;
   private readonly timeScale: number;
+  private readonly now: () => Date;
   private readonly behaviour: Required<SimChargerBehaviour>;
   private readonly connectors: Connector[];
   private settings: ChargerSettings;
@@ -198,6 +202,7 @@ export class SimCharger extends EventEmitter<SimChargerEvents> {
     this.id = opts.id;
     this.opts = opts;
     this.timeScale = timeScale;
+    this.now = opts.clock ?? (() => new Date());
     this.log = (opts.logger ?? silentLogger).child({ chargerId: opts.id });
     this.behaviour = {
       rejectRemoteStart: opts.behaviour?.rejectRemoteStart ?? false,
@@ -507,7 +512,7 @@ export class SimCharger extends EventEmitter<SimChargerEvents> {
       connectorId: connectorNo,
       status: this.status(connectorNo),
       errorCode: 'NoError',
-      timestamp: new Date().toISOString()
+      timestamp: this.now().toISOString()
     });
   }
 
@@ -662,7 +667,7 @@ export class SimCharger extends EventEmitter<SimChargerEvents> {
   }
 
   private beginTransaction(c: Connector, idTag: string): void {
-    const tx: Tx = { connectorNo: c.no, idTag, meterStartWh: registerWh(c), startedAt: new Date() };
+    const tx: Tx = { connectorNo: c.no, idTag, meterStartWh: registerWh(c), startedAt: this.now() };
     c.tx = tx;
     clearTimeout(c.unplugTimer);
     this.enqueue({
@@ -789,7 +794,7 @@ export class SimCharger extends EventEmitter<SimChargerEvents> {
         sampledValue.push({ value: socPercent(c.car).toFixed(1), context, measurand, unit: 'Percent', location: 'EV', format: 'Raw' });
       }
     }
-    return { timestamp: new Date().toISOString(), sampledValue };
+    return { timestamp: this.now().toISOString(), sampledValue };
   }
 
   // ───────────────────────────── Central System requests (§5) ─────────────────────────────

@@ -75,4 +75,15 @@ describe('createChargerFleet', () => {
     }
     expect([...fleet.chargers.values()].some((c) => c.online)).toBe(false);
   });
+
+  it('stamps its messages with the clock it is given', async () => {
+    const fleet = createChargerFleet({ url: csms.url, chargers: [aCharger({ id: 'F-CLOCK' })], clock: () => new Date('2031-03-12T11:00:00Z') });
+    try {
+      await fleet.start();
+      const status = await csms.waitFor('StatusNotification', (c) => c.identity === 'F-CLOCK');
+      expect(status.params.timestamp).toBe('2031-03-12T11:00:00.000Z');
+    } finally {
+      await fleet.stop();
+    }
+  });
 });

@@ -84,12 +84,12 @@ export interface ChargerFleet {
   stop(): Promise<void>;
 }
 
-export function createChargerFleet(opts: { url: string; chargers: SimChargerConfig[]; logger?: Logger; timeScale?: number }): ChargerFleet {
+export function createChargerFleet(opts: { url: string; chargers: SimChargerConfig[]; logger?: Logger; timeScale?: number; clock?: () => Date }): ChargerFleet {
   const chargers = new Map<string, SimCharger>();
   for (const cfg of opts.chargers) {
     if (chargers.has(cfg.id)) throw new FleetConfigError(`duplicate charger id ${cfg.id}`);
     const { station: _station, location: _location, ...rest } = cfg;
-    chargers.set(cfg.id, new SimCharger({ timeScale: opts.timeScale, logger: opts.logger, ...rest, url: opts.url }));
+    chargers.set(cfg.id, new SimCharger({ timeScale: opts.timeScale, logger: opts.logger, ...rest, url: opts.url, clock: opts.clock }));
   }
   return {
     chargers,

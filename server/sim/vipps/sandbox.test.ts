@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { aCharge, aVariableAgreement } from './recurring-test-kit.js';
 import { createVippsSandbox, type VippsSandbox } from './sandbox.js';
 import { MSN, aPayment, aSandbox, client, tokenFor } from './test-kit.js';
 
@@ -53,5 +54,30 @@ describe('mounting', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('the injected clock', () => {
+  it('dates payments, tokens and recurring charges on `now`, not on the host clock', async () => {
+    // Years away from any day these tests run on, so whatever is read from the host clock shows.
+    let nowMs = Date.parse('2031-03-12T11:00:00Z');
+    sb = aSandbox({ expiryMs: 60_000, now: () => new Date(nowMs) });
+    const token = await tokenFor(sb);
+    const api = client(sb, token);
+
+    const body = aPayment();
+    expect((await api.post('/epayment/v1/payments', body, `${body.reference}-create`)).status).toBe(201);
+    expect((await api.get(`/epayment/v1/payments/${body.reference}/events`)).body[0]).toMatchObject({ name: 'CREATED', timestamp: '2031-03-12T11:00:00.000Z' });
+
+    // A charge is due one day to two years after the sandbox's day: tomorrow by the clock given.
+    const d = await api.post('/recurring/v3/agreements', aVariableAgreement(), 'draft-clock');
+    const id = d.body.agreementId as string;
+    expect((await api.call('PATCH', `/recurring/v3/agreements/${id}/accept`, { phoneNumber: '4791234567' }, { 'Idempotency-Key': 'acc-clock' })).status).toBe(204);
+    expect((await api.post(`/recurring/v3/agreements/${id}/charges`, aCharge({ due: '2031-03-13' }), 'charge-clock')).status).toBe(201);
+
+    // Two hours on: the payment has expired and the one-hour token with it, on the clock given only.
+    nowMs += 2 * 3_600_000;
+    expect((await api.get(`/epayment/v1/payments/${body.reference}`)).status).toBe(401);
+    expect((await client(sb, await tokenFor(sb)).get(`/epayment/v1/payments/${body.reference}`)).body.state).toBe('EXPIRED');
   });
 });
