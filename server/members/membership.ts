@@ -70,7 +70,8 @@ export function createMembership(o: MembershipOptions) {
     clientSecret: o.config.vipps.clientSecret,
     authMethod: m.loginAuthMethod,
     redirectUri: `${o.publicUrl}/api/member/login/callback`,
-    allowHttp: o.config.vipps.sandbox
+    allowHttp: o.config.vipps.sandbox,
+    clock: () => o.clock.now()
   });
   const cookies = new MemberCookies(o.config.secret, o.publicUrl.startsWith('https:'), () => o.clock.now());
   const api = createMemberApi({ members, daily, login, cookies, publicUrl: o.publicUrl, operatorToken: o.config.operatorToken, trustedProxies: o.config.trustedProxies, logger });

@@ -20,6 +20,11 @@ export interface VippsLoginOptions {
   scopes?: string[];
   /** Allow plain http (the embedded sandbox on loopback only). */
   allowHttp?: boolean;
+  /**
+   * plugpay's clock. ID tokens' times are checked against it rather than the host's: the two
+   * agree in production; a test or a demo that runs plugpay on another clock signs in too.
+   */
+  clock?: () => Date;
 }
 
 /** Login's scopes for pay-as-you-go: the phone number prefills the Recurring agreement. */
@@ -35,13 +40,22 @@ export class VippsLogin implements LoginPort {
     if (!this.config) {
       const auth = this.o.authMethod === 'client_secret_post' ? oidc.ClientSecretPost(this.o.clientSecret) : oidc.ClientSecretBasic(this.o.clientSecret);
       this.config = oidc
-        .discovery(new URL(this.o.issuer), this.o.clientId, undefined, auth, this.o.allowHttp ? { execute: [oidc.allowInsecureRequests] } : undefined)
+        .discovery(new URL(this.o.issuer), this.o.clientId, this.clockMetadata(), auth, this.o.allowHttp ? { execute: [oidc.allowInsecureRequests] } : undefined)
         .catch((cause) => {
           this.config = undefined;
           throw new LoginError(`Vipps Login discovery at ${this.o.issuer} failed`, undefined, { cause });
         });
     }
     return this.config;
+  }
+
+  /**
+   * openid-client reads the host's time; its clockSkew moves that to plugpay's clock. Taken at
+   * discovery (once per process): plugpay's clock is the host's, or a fixed offset from it.
+   */
+  private clockMetadata(): Partial<oidc.ClientMetadata> | undefined {
+    if (!this.o.clock) return undefined;
+    return { [oidc.clockSkew]: Math.round((this.o.clock().getTime() - Date.now()) / 1000) };
   }
 
   async begin(): Promise<{ url: string; pending: PendingLogin }> {
