@@ -233,10 +233,13 @@ export class SessionCore {
   private refreshConnectorInfo(connectorId: string): void {
     if (this.refreshing.has(connectorId)) return;
     this.refreshing.add(connectorId);
+    const asked = this.deps.clock.now().getTime();
     void this.deps.stores.stations
       .connector(this.deps.db, connectorId)
       .then((c) => {
-        if (c) this.connectorInfo.set(c.id, { at: this.deps.clock.now().getTime(), c });
+        // A publish may have read the connector after this read began: its copy is the newer.
+        if ((this.connectorInfo.get(connectorId)?.at ?? 0) > asked) return;
+        if (c) this.connectorInfo.set(c.id, { at: asked, c });
         else this.connectorInfo.delete(connectorId);
       })
       .catch((err: unknown) => this.deps.logger.warn({ err, connectorId }, 'could not read a connector again for the live page'))

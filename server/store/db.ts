@@ -23,6 +23,30 @@ export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
 }
 
+/**
+ * How many sessions (or transactions) a write-behind batch puts in one statement. The embedded
+ * store runs a statement synchronously on the main thread: a batch of 50 live sessions' samples
+ * held it for 15–25 ms, and every meter sample arriving meanwhile waited that long. In pieces,
+ * with the event loop turning between them, no sample waits for more than one piece. PostgreSQL
+ * runs statements in its own processes, so there a batch goes whole.
+ */
+export function batchPieceSize(db: Queryable): number {
+  return (db as Partial<Db>).kind === 'pglite' ? 5 : Number.POSITIVE_INFINITY;
+}
+
+/** Lets the event loop handle what came in (a meter sample, a phone) before going on. */
+export function turnEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** `items` in pieces of at most `size`; one piece when size is infinite. */
+export function inPieces<T>(items: T[], size: number): T[][] {
+  if (items.length <= size) return [items];
+  const pieces: T[][] = [];
+  for (let i = 0; i < items.length; i += size) pieces.push(items.slice(i, i + size));
+  return pieces;
+}
+
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   constructor(private readonly pg: PGlite) {}

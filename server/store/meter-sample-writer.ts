@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../log.js';
 import type { LastSample, MeterSampleRow } from './charger-repository.js';
-import type { Queryable } from './db.js';
+import { batchPieceSize, inPieces, turnEventLoop, type Queryable } from './db.js';
 
 interface Pending {
   rows: Array<MeterSampleRow & { transactionId: number }>;
@@ -69,15 +69,35 @@ export class MeterSampleWriter {
 
   private async write(batch: Pending): Promise<void> {
     if (batch.rows.length === 0 && batch.last.size === 0) return;
-    try {
-      await this.writeBatch(batch);
-      this.stats.written += batch.rows.length;
-      this.stats.batches++;
-    } catch (err) {
-      // Logged with its size; the register in StopTransaction still bills correctly.
-      this.stats.dropped += batch.rows.length;
-      this.logger.error({ err, samples: batch.rows.length, transactions: batch.last.size }, 'could not write a batch of meter samples');
+    for (const [i, piece] of this.pieces(batch).entries()) {
+      if (i > 0) await turnEventLoop();
+      try {
+        await this.writeBatch(piece);
+        this.stats.written += piece.rows.length;
+      } catch (err) {
+        // Logged with its size; the register in StopTransaction still bills correctly.
+        this.stats.dropped += piece.rows.length;
+        this.logger.error({ err, samples: piece.rows.length, transactions: piece.last.size }, 'could not write a batch of meter samples');
+      }
     }
+    this.stats.batches++;
+  }
+
+  /** The batch split by transaction into statements of at most batchPieceSize transactions. */
+  private pieces(batch: Pending): Pending[] {
+    const size = batchPieceSize(this.db);
+    const byTransaction = new Map<number, Pending['rows']>();
+    for (const r of batch.rows) {
+      const list = byTransaction.get(r.transactionId);
+      if (list) list.push(r);
+      else byTransaction.set(r.transactionId, [r]);
+    }
+    const ids = [...new Set([...byTransaction.keys(), ...batch.last.keys()])];
+    if (ids.length <= size) return [batch];
+    return inPieces(ids, size).map((piece) => ({
+      rows: piece.flatMap((id) => byTransaction.get(id) ?? []),
+      last: new Map(piece.flatMap((id) => (batch.last.has(id) ? [[id, batch.last.get(id)!] as const] : [])))
+    }));
   }
 
   /**
