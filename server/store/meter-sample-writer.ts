@@ -3,7 +3,8 @@
  * transaction, insert the samples, move its last-sample fields) before the charger got its answer;
  * at a few thousand live sessions that queue alone collapsed the node. Samples are not money: the
  * charger's energy register is the source of truth and arrives again with StopTransaction, so they
- * are buffered and written in one statement per batch. A crash loses at most one batch of samples
+ * are buffered and written in one statement per batch (per piece of a batch on the embedded
+ * store: `batchPieceSize`). A crash loses at most one batch of samples
  * (`intervalMs`), never a money decision, which is committed by the session before it acts.
  */
 import type { Logger } from '../log.js';
