@@ -40,7 +40,8 @@ export interface PlugpayProcess {
 
 /**
  * Node flags for the measured plugpay server (not the seeding boot, not the relay), from
- * BENCH_SERVER_FLAGS: for measuring V8 settings an operator could set in NODE_OPTIONS.
+ * BENCH_SERVER_FLAGS: for measuring V8 settings an operator would put on node's command line
+ * (some, like --heap-growing-percent, are refused in NODE_OPTIONS).
  */
 export function serverNodeFlags(): string[] {
   return (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);

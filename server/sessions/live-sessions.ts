@@ -9,7 +9,7 @@
  * register in StopTransaction makes good.
  */
 import type { Logger } from '../log.js';
-import { batchPieceSize, inPieces, turnEventLoop, type Queryable } from '../store/db.js';
+import { batchPieceSize, inPieces, type Queryable } from '../store/db.js';
 import type { SessionRecord } from '../store/session-repository.js';
 import { POWER_SERIES_POINTS as SERIES_POINTS } from '../../src/lib/shared/api.js';
 
@@ -134,11 +134,8 @@ export class LiveSessions {
     await this.flush();
   }
 
-  private async write(all: SessionRecord[]): Promise<void> {
-    for (const [i, rows] of inPieces(all, batchPieceSize(this.db)).entries()) {
-      if (i > 0) await turnEventLoop();
-      await this.writePiece(rows);
-    }
+  private write(all: SessionRecord[]): Promise<void> {
+    return inPieces(all, batchPieceSize(this.db), (rows) => this.writePiece(rows));
   }
 
   private async writePiece(rows: SessionRecord[]): Promise<void> {

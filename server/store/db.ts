@@ -34,17 +34,15 @@ export function batchPieceSize(db: Queryable): number {
   return (db as Partial<Db>).kind === 'pglite' ? 5 : Number.POSITIVE_INFINITY;
 }
 
-/** Lets the event loop handle what came in (a meter sample, a phone) before going on. */
-export function turnEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** `items` in pieces of at most `size`; one piece when size is infinite. */
-export function inPieces<T>(items: T[], size: number): T[][] {
-  if (items.length <= size) return [items];
-  const pieces: T[][] = [];
-  for (let i = 0; i < items.length; i += size) pieces.push(items.slice(i, i + size));
-  return pieces;
+/**
+ * Runs `write` on `items` in pieces of at most `size` (one piece when it is infinite), letting
+ * the event loop handle what came in (a meter sample, a phone) between two pieces.
+ */
+export async function inPieces<T>(items: T[], size: number, write: (piece: T[]) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    await write(items.slice(i, i + size));
+  }
 }
 
 class PgliteDb implements Db {

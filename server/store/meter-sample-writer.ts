@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../log.js';
 import type { LastSample, MeterSampleRow } from './charger-repository.js';
-import { batchPieceSize, inPieces, turnEventLoop, type Queryable } from './db.js';
+import { batchPieceSize, inPieces, type Queryable } from './db.js';
 
 interface Pending {
   rows: Array<MeterSampleRow & { transactionId: number }>;
@@ -68,25 +68,9 @@ export class MeterSampleWriter {
     this.closed = true;
   }
 
+  /** The batch by transaction, in statements of at most batchPieceSize transactions each. */
   private async write(batch: Pending): Promise<void> {
     if (batch.rows.length === 0 && batch.last.size === 0) return;
-    for (const [i, piece] of this.pieces(batch).entries()) {
-      if (i > 0) await turnEventLoop();
-      try {
-        await this.writeBatch(piece);
-        this.stats.written += piece.rows.length;
-      } catch (err) {
-        // Logged with its size; the register in StopTransaction still bills correctly.
-        this.stats.dropped += piece.rows.length;
-        this.logger.error({ err, samples: piece.rows.length, transactions: piece.last.size }, 'could not write a batch of meter samples');
-      }
-    }
-    this.stats.batches++;
-  }
-
-  /** The batch split by transaction into statements of at most batchPieceSize transactions. */
-  private pieces(batch: Pending): Pending[] {
-    const size = batchPieceSize(this.db);
     const byTransaction = new Map<number, Pending['rows']>();
     for (const r of batch.rows) {
       const list = byTransaction.get(r.transactionId);
@@ -94,11 +78,19 @@ export class MeterSampleWriter {
       else byTransaction.set(r.transactionId, [r]);
     }
     const ids = [...new Set([...byTransaction.keys(), ...batch.last.keys()])];
-    if (ids.length <= size) return [batch];
-    return inPieces(ids, size).map((piece) => ({
-      rows: piece.flatMap((id) => byTransaction.get(id) ?? []),
-      last: new Map(piece.flatMap((id) => (batch.last.has(id) ? [[id, batch.last.get(id)!] as const] : [])))
-    }));
+    await inPieces(ids, batchPieceSize(this.db), async (piece) => {
+      const rows = piece.flatMap((id) => byTransaction.get(id) ?? []);
+      const last = new Map(piece.flatMap((id) => (batch.last.has(id) ? [[id, batch.last.get(id)!] as const] : [])));
+      try {
+        await this.writeBatch({ rows, last });
+        this.stats.written += rows.length;
+      } catch (err) {
+        // Logged with its size; the register in StopTransaction still bills correctly.
+        this.stats.dropped += rows.length;
+        this.logger.error({ err, samples: rows.length, transactions: last.size }, 'could not write a batch of meter samples');
+      }
+    });
+    this.stats.batches++;
   }
 
   /**
