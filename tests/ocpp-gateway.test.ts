@@ -2,7 +2,9 @@
  * The OCPP 1.6J gateway over real WebSockets and a real database, with ocpp-rpc's RPCClient in
  * strict mode playing the charger (so plugpay's answers are schema-checked too).
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import { RPCClient } from 'ocpp-rpc';
 import WebSocket from 'ws';
@@ -110,7 +112,7 @@ const iso = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).t
 beforeAll(async () => {
   db = await freshDb();
   repo = new ChargerRepository(db);
-  for (const id of ['CP-1', 'CP-2', 'CP-3', 'CP-5']) {
+  for (const id of ['CP-1', 'CP-2', 'CP-3', 'CP-5', 'CP-6']) {
     await registerCharger(db, { id, password: PASSWORD, connectors: 2 });
   }
   listener = new RecordingListener();
@@ -401,6 +403,39 @@ describe('OCPP 1.6J gateway: who may connect', () => {
   it('leaves other paths to the HTTP server', () => {
     const fake = { url: '/socket.io/?EIO=4' } as any;
     expect(gateway.handleUpgrade(fake, {} as any, Buffer.alloc(0))).toBe(false);
+  });
+});
+
+describe('OCPP 1.6J gateway: what a connection keeps', () => {
+  it('lets go of the HTTP upgrade once the charger is connected, and still serves and closes it', async () => {
+    // At 10,000 idle chargers every KiB a connection keeps is 10 MiB: the upgrade request (with
+    // its headers and URL) was held for the connection's life by ocpp-rpc's handshake and by
+    // its upgrade listeners on the socket.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let upgrade: WeakRef<IncomingMessage> | undefined;
+    const capture = (req: IncomingMessage) => {
+      if (req.url === '/ocpp/CP-6') upgrade = new WeakRef(req);
+    };
+    server.prependListener('upgrade', capture);
+    const cp = await connectCharger('CP-6');
+    server.removeListener('upgrade', capture);
+    await cp.rpc.call('BootNotification', { chargePointVendor: 'Test', chargePointModel: 'T1' });
+    expect(upgrade).toBeDefined();
+    // deref() keeps its target alive until the current job ends, so each collection runs in a
+    // turn of its own, after the last deref().
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+    let kept = true;
+    for (let i = 0; i < 10 && kept; i++) {
+      await tick();
+      gc();
+      await tick();
+      kept = upgrade!.deref() !== undefined;
+    }
+    expect(kept).toBe(false);
+    expect(await cp.rpc.call('Heartbeat', {})).toHaveProperty('currentTime');
+    await cp.rpc.close();
+    await expect.poll(async () => (await repo.find('CP-6'))?.online).toBe(false);
   });
 });
 

@@ -63,7 +63,9 @@ type RpcClient = {
   identity: string;
   call(method: string, params: unknown, options?: { callTimeoutMs?: number }): Promise<unknown>;
   close(options?: { code?: number; reason?: string; force?: boolean }): Promise<unknown>;
-  handle(method: string, handler: (call: { params: unknown; messageId: string }) => Promise<unknown>): void;
+  handle(method: string, handler: (call: { method: string; params: unknown; messageId: string }) => Promise<unknown>): void;
+  /** ocpp-rpc keeps the handshake (and its HTTP request) for the connection's life. */
+  handshake: { request?: IncomingMessage; headers?: unknown; query?: unknown };
   on(event: string, fn: (...args: any[]) => void): void;
   once(event: string, fn: (...args: any[]) => void): void;
 };
@@ -141,15 +143,34 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
     }
   }));
 
+  /**
+   * ocpp-rpc keeps, for a connection's life, its upgrade's listeners on the socket (closures
+   * over the HTTP request, the parsed URL and an AbortController) and the request in the
+   * handshake. Neither is read after the upgrade, and at 10,000 idle chargers they were a few
+   * KiB of heap each; the socket's own listeners (ws's) are left alone.
+   */
+  const upgradeListeners = new WeakMap<IncomingMessage, { socket: Duplex; added: { event: string; fn: Function }[] }>();
+  function forgetUpgrade(client: RpcClient): void {
+    const handshake = client.handshake;
+    const request = handshake.request;
+    const noted = request && upgradeListeners.get(request);
+    if (noted) {
+      for (const { event, fn } of noted.added) noted.socket.removeListener(event, fn as (...args: unknown[]) => void);
+    }
+    handshake.request = undefined;
+    handshake.headers = undefined;
+    handshake.query = undefined;
+  }
+
   rpc.on('client', (client: RpcClient) => {
     const chargerId = client.identity;
-    const clog = log.child({ chargerId });
+    forgetUpgrade(client);
     const previous = clients.get(chargerId);
     clients.set(chargerId, client);
     if (previous) {
       // A charger that reconnects while its old socket still looks open (OCPP-J 1.6 §3.1.3):
       // the newest connection is the real one.
-      clog.info('charger reconnected; closing its previous connection');
+      log.info({ chargerId }, 'charger reconnected; closing its previous connection');
       void previous.close({ code: 1000, reason: 'Replaced by a newer connection' }).catch(() => undefined);
     }
 
@@ -159,24 +180,24 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
       if (response && (response[2] === 'RpcFrameworkError' || response[2] === 'MessageTypeNotSupported')) {
         response[2] = 'FormationViolation';
       }
-      clog.warn({ err: error }, 'malformed OCPP frame');
+      log.warn({ chargerId, err: error }, 'malformed OCPP frame');
     });
     client.on('strictValidationFailure', ({ method, outbound, isCall, error }: { method: string; outbound: boolean; isCall: boolean; error: Error }) => {
-      clog.warn({ method, outbound, isCall, err: error }, 'OCPP message failed schema validation');
+      log.warn({ chargerId, method, outbound, isCall, err: error }, 'OCPP message failed schema validation');
     });
 
     const ready = (async () => {
       await repo.markOnline(chargerId, opts.nodeId, clock());
       await opts.listener.chargerOnline({ chargerId, at: clock() });
-      clog.info('charger connected');
-    })().catch((err) => clog.error({ err }, 'could not record charger online'));
+      log.info({ chargerId }, 'charger connected');
+    })().catch((err) => log.error({ err, chargerId }, 'could not record charger online'));
     track(ready);
 
     attachCentralSystem(client, {
       chargerId,
       repo,
       listener: opts.listener,
-      log: clog,
+      log,
       clock,
       heartbeatSeconds: opts.heartbeatSeconds,
       startVerdicts,
@@ -196,8 +217,8 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
           if (await repo.markOffline(chargerId, opts.nodeId, at)) {
             await opts.listener.chargerOffline({ chargerId, at });
           }
-          clog.info({ code, reason }, 'charger disconnected');
-        })().catch((err) => clog.error({ err }, 'could not record charger offline'))
+          log.info({ chargerId, code, reason }, 'charger disconnected');
+        })().catch((err) => log.error({ err, chargerId }, 'could not record charger offline'))
       );
     });
   });
@@ -351,7 +372,13 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
         refuse(socket, closing ? 503 : 400, closing ? 'Service Unavailable' : 'Bad Request');
         return true;
       }
-      rpc.handleUpgrade(req, socket as never, head).catch((err: unknown) => {
+      // ocpp-rpc's upgrade adds 'error', 'end' and 'close' listeners to the socket before its
+      // first await; they are noted here and taken off once the charger is connected.
+      const before = { error: socket.listeners('error'), end: socket.listeners('end'), close: socket.listeners('close') };
+      const upgrade = rpc.handleUpgrade(req, socket as never, head);
+      const added = (['error', 'end', 'close'] as const).flatMap((event) => socket.listeners(event).filter((fn) => !before[event].includes(fn)).map((fn) => ({ event, fn })));
+      upgradeListeners.set(req, { socket, added });
+      upgrade.catch((err: unknown) => {
         log.error({ err, chargerId }, 'OCPP upgrade failed');
         refuse(socket, 500, 'Internal Server Error');
       });
