@@ -123,3 +123,52 @@ describe.each(backends())('MeterSampleWriter on %s', (backend) => {
     expect(writer.stats).toMatchObject({ written: 12, dropped: 0 });
   });
 });
+
+describe('MeterSampleWriter and a stopping transaction', () => {
+  it('writes the stopping transaction\'s samples without waiting for the other sessions\' batch, but after its own samples already on their way', async () => {
+    // Every statement waits until the test lets it finish, so what waits for what is plain.
+    const held: Array<{ ids: number[]; release(): void }> = [];
+    const store = {
+      kind: 'pglite',
+      query: (_sql: string, params: unknown[] = []) =>
+        new Promise<{ rows: never[] }>((resolve) => held.push({ ids: [...new Set([...(params[0] as number[]), ...(params[7] as number[])])], release: () => resolve({ rows: [] }) }))
+    };
+    const writer = new MeterSampleWriter(store as never, silentLogger, 60_000);
+    const sample = (id: number, s: number) => writer.add(id, [{ sampledAt: at(s), measurand: 'Energy.Active.Import.Register', phase: '', context: null, value: s, unit: 'Wh' }], { at: at(s), energyWh: s });
+    for (let id = 1; id <= 12; id++) sample(id, 10);
+    const batch = writer.flush(); // three pieces on the embedded store: 1–5, 6–10, 11–12
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held.map((h) => h.ids)).toEqual([[1, 2, 3, 4, 5]]);
+
+    // Transaction 40 stops: only its own statement runs, alongside the first piece.
+    sample(40, 20);
+    let fortyDone = false;
+    const forty = writer.flushTransaction(40).then(() => (fortyDone = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held.map((h) => h.ids)).toEqual([[1, 2, 3, 4, 5], [40]]);
+    held[1].release();
+    await forty;
+    expect(fortyDone).toBe(true);
+
+    // Transaction 7 stops with a newer sample buffered and an older one in the second piece,
+    // not yet written: it waits for that piece as well as for its own statement.
+    sample(7, 20);
+    let sevenDone = false;
+    const seven = writer.flushTransaction(7).then(() => (sevenDone = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held.map((h) => h.ids).at(-1)).toEqual([7]);
+    held.at(-1)!.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sevenDone).toBe(false);
+    held[0].release(); // first piece
+    await expect.poll(() => held.length).toBe(4);
+    expect(held[3].ids).toEqual([6, 7, 8, 9, 10]);
+    expect(sevenDone).toBe(false);
+    held[3].release();
+    await seven;
+    await expect.poll(() => held.length).toBe(5);
+    held[4].release();
+    await batch;
+    expect(writer.stats).toMatchObject({ written: 14, dropped: 0 });
+  });
+});

@@ -236,8 +236,8 @@ const HANDLERS: Record<string, Handler> = {
       // hears every StopTransaction, repeats included, and applies it once. A crash between
       // the two writes made the charger's retry look like a repeat and lost the stop; now the
       // retry reaches the session again, which ignores it only if it already has it.
-      // Samples buffered for it are written first, so the transaction's record is whole.
-      await ctx.samples.flush();
+      // Its samples still buffered or on their way are written first, so its record is whole.
+      await ctx.samples.flushTransaction(tx.id);
       const first = await repo.stopTransaction(tx.id, { meterStopWh: p.meterStop, stoppedAt, reason });
       ctx.transactions.stopped(tx.id);
       if (!first) log.info({ chargerId, transactionId: tx.id }, 'repeated StopTransaction; passed on, applied at most once');
