@@ -103,7 +103,7 @@ const HANDLERS: Record<string, Handler> = {
   // §4.2 Boot Notification. Registered chargers are accepted; `interval` is the heartbeat
   // interval the charger adopts (§4.6).
   async BootNotification(ctx, p: BootNotificationReq) {
-    const { chargerId, repo, listener, log } = ctx;
+    const { chargerId, repo } = ctx;
     const now = ctx.clock();
     await repo.setBootInfo(
       chargerId,
@@ -123,7 +123,7 @@ const HANDLERS: Record<string, Handler> = {
 
   // §4.6 Heartbeat: the answer's currentTime lets the charger sync its clock.
   async Heartbeat(ctx, _p: unknown) {
-    const { chargerId, repo, listener, log } = ctx;
+    const { chargerId, repo } = ctx;
     const now = ctx.clock();
     await repo.touch(chargerId, now);
     return { currentTime: now.toISOString() };
@@ -156,7 +156,6 @@ const HANDLERS: Record<string, Handler> = {
 
   // §4.1 Authorize.
   async Authorize(ctx, p: { idTag: string }) {
-    const { chargerId, repo, listener, log } = ctx;
     return { idTagInfo: idTagInfoOf(await ctx.listener.authorize(p.idTag)) };
   },
 
@@ -199,7 +198,7 @@ const HANDLERS: Record<string, Handler> = {
   // is news for the listener. Values without a transaction (connector 0, clock-aligned
   // readings) have nowhere to be stored and are acknowledged (§4.7: the CS SHALL answer).
   async MeterValues(ctx, p: MeterValuesReq) {
-    const { chargerId, repo, listener, log } = ctx;
+    const { chargerId, listener, log } = ctx;
     if (p.transactionId === undefined || p.connectorId === 0) return {};
     const tx = await ctx.transactions.get(p.transactionId);
     if (!tx || tx.chargerId !== chargerId) {
@@ -264,7 +263,7 @@ const HANDLERS: Record<string, Handler> = {
 
   // §4.3 Data Transfer: plugpay has no vendor extensions.
   async DataTransfer(ctx, p: { vendorId: string; messageId?: string }) {
-    const { chargerId, repo, listener, log } = ctx;
+    const { chargerId, log } = ctx;
     log.info({ chargerId, vendorId: p.vendorId, messageId: p.messageId }, 'DataTransfer from charger; no such vendor extension');
     return { status: 'UnknownVendorId' };
   },
