@@ -149,14 +149,12 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
    * handshake. Neither is read after the upgrade, and at 10,000 idle chargers they were a few
    * KiB of heap each; the socket's own listeners (ws's) are left alone.
    */
-  const upgradeListeners = new WeakMap<IncomingMessage, { socket: Duplex; added: { event: string; fn: Function }[] }>();
+  const upgradeListeners = new WeakMap<IncomingMessage, { event: string; fn: Function }[]>();
   function forgetUpgrade(client: RpcClient): void {
     const handshake = client.handshake;
     const request = handshake.request;
-    const noted = request && upgradeListeners.get(request);
-    if (noted) {
-      for (const { event, fn } of noted.added) noted.socket.removeListener(event, fn as (...args: unknown[]) => void);
-    }
+    // The upgrade's socket is the request's own.
+    for (const { event, fn } of (request && upgradeListeners.get(request)) ?? []) request!.socket.removeListener(event, fn as (...args: unknown[]) => void);
     handshake.request = undefined;
     handshake.headers = undefined;
     handshake.query = undefined;
@@ -377,7 +375,7 @@ export async function createOcppGateway(opts: OcppGatewayOptions): Promise<OcppG
       const before = { error: socket.listeners('error'), end: socket.listeners('end'), close: socket.listeners('close') };
       const upgrade = rpc.handleUpgrade(req, socket as never, head);
       const added = (['error', 'end', 'close'] as const).flatMap((event) => socket.listeners(event).filter((fn) => !before[event].includes(fn)).map((fn) => ({ event, fn })));
-      upgradeListeners.set(req, { socket, added });
+      upgradeListeners.set(req, added);
       upgrade.catch((err: unknown) => {
         log.error({ err, chargerId }, 'OCPP upgrade failed');
         refuse(socket, 500, 'Internal Server Error');

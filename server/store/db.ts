@@ -34,15 +34,24 @@ export function batchPieceSize(db: Queryable): number {
   return (db as Partial<Db>).kind === 'pglite' ? 5 : Number.POSITIVE_INFINITY;
 }
 
-/**
- * Runs `write` on `items` in pieces of at most `size` (one piece when it is infinite), letting
- * the event loop handle what came in (a meter sample, a phone) between two pieces.
- */
-export async function inPieces<T>(items: T[], size: number, write: (piece: T[]) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) {
+/** `items` in consecutive pieces of at most `size` (one piece when it is infinite). */
+export function piecesOf<T>(items: T[], size: number): T[][] {
+  const pieces: T[][] = [];
+  for (let i = 0; i < items.length; i += size) pieces.push(items.slice(i, i + size));
+  return pieces;
+}
+
+/** Runs `write` on each piece in turn, letting the event loop handle what came in (a meter sample, a phone) between two. */
+export async function eachInTurn<T>(pieces: T[], write: (piece: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < pieces.length; i++) {
     if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    await write(items.slice(i, i + size));
+    await write(pieces[i]);
   }
+}
+
+/** Runs `write` on `items` in pieces of at most `size`, the event loop turning between two. */
+export function inPieces<T>(items: T[], size: number, write: (piece: T[]) => Promise<void>): Promise<void> {
+  return eachInTurn(piecesOf(items, size), write);
 }
 
 class PgliteDb implements Db {

@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../log.js';
 import type { LastSample, MeterSampleRow } from './charger-repository.js';
-import { batchPieceSize, inPieces, type Queryable } from './db.js';
+import { batchPieceSize, eachInTurn, piecesOf, type Queryable } from './db.js';
 
 interface Pending {
   rows: Array<MeterSampleRow & { transactionId: number }>;
@@ -79,10 +79,12 @@ export class MeterSampleWriter {
    */
   async flushTransaction(transactionId: number): Promise<void> {
     const earlier = this.writing.get(transactionId);
-    const own: Pending = { rows: this.pending.rows.filter((r) => r.transactionId === transactionId), last: new Map() };
+    const own: Pending = { rows: [], last: new Map() };
+    const others: Pending['rows'] = [];
+    for (const r of this.pending.rows) (r.transactionId === transactionId ? own.rows : others).push(r);
+    this.pending.rows = others;
     const last = this.pending.last.get(transactionId);
     if (last) own.last.set(transactionId, last);
-    if (own.rows.length > 0) this.pending.rows = this.pending.rows.filter((r) => r.transactionId !== transactionId);
     this.pending.last.delete(transactionId);
     await Promise.all([earlier?.done, this.write(this.take(own))]);
   }
@@ -105,28 +107,25 @@ export class MeterSampleWriter {
       else byTransaction.set(r.transactionId, [r]);
     }
     const ids = [...new Set([...byTransaction.keys(), ...batch.last.keys()])];
-    const size = batchPieceSize(this.db);
-    const pieces: Piece[] = [];
-    for (let i = 0; i < ids.length; i += size) {
-      const pieceIds = ids.slice(i, i + size);
+    return piecesOf(ids, batchPieceSize(this.db)).map((pieceIds) => {
       let finished!: () => void;
+      const done = new Promise<void>((resolve) => (finished = resolve));
       const piece: Piece = {
         ids: pieceIds,
         rows: pieceIds.flatMap((id) => byTransaction.get(id) ?? []),
         last: new Map(pieceIds.flatMap((id) => (batch.last.has(id) ? [[id, batch.last.get(id)!] as const] : []))),
-        done: new Promise<void>((resolve) => (finished = resolve)),
-        finished: () => finished()
+        done,
+        finished
       };
       for (const id of pieceIds) this.writing.set(id, piece);
-      pieces.push(piece);
-    }
-    return pieces;
+      return piece;
+    });
   }
 
   /** Writes the pieces in turn, letting the event loop run between two. */
   private async write(pieces: Piece[]): Promise<void> {
     if (pieces.length === 0) return;
-    await inPieces(pieces, 1, async ([piece]) => {
+    await eachInTurn(pieces, async (piece) => {
       try {
         await this.writeBatch(piece);
         this.stats.written += piece.rows.length;
