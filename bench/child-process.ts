@@ -2,7 +2,7 @@
  * The process under measurement runs apart from the load generator, so its resident set, CPU
  * time and event loop are its own. Figures are read from /proc (Linux), never from the child.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { serverEnv } from '../scripts/server-env.mjs';
@@ -20,6 +20,28 @@ export interface Child {
   cpuSeconds(): number;
   exited: Promise<number | null>;
   stop(): Promise<void>;
+}
+
+/**
+ * BENCH_PIN=<load>:<server> (CPU lists as taskset takes them, e.g. 0:1) keeps the load generator
+ * and the measured server on CPUs of their own, so that a figure measures the server rather than
+ * the scheduler sharing two cores between them. It applies to the relay and to plugpay alike.
+ * Processes the bench does not start (PostgreSQL) still run anywhere.
+ */
+export function pinning(): { load: string; server: string } | undefined {
+  const v = process.env.BENCH_PIN;
+  if (!v) return undefined;
+  const m = /^([\d,-]+):([\d,-]+)$/.exec(v);
+  if (!m) throw new Error(`BENCH_PIN takes <load CPUs>:<server CPUs>, e.g. 0:1, not ${v}`);
+  return { load: m[1], server: m[2] };
+}
+
+/** Moves this process (every thread of it: the load generator) to its CPUs, if BENCH_PIN says so. */
+export function pinLoadGenerator(): string | undefined {
+  const pin = pinning();
+  if (!pin) return undefined;
+  execFileSync('taskset', ['-a', '-cp', pin.load, String(process.pid)], { stdio: 'ignore' });
+  return `load generator on CPU ${pin.load}, measured servers on CPU ${pin.server}`;
 }
 
 /** A free loopback port (bound and released at once; good enough on a quiet machine). */
@@ -42,7 +64,11 @@ export function freePort(): Promise<number> {
  */
 export function spawnTsx(script: string, env: Record<string, string>, cwd: string, nodeFlags: string[] = []): Child {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, ...nodeFlags, '--import', 'tsx', script], {
+  const argv = [...profile, ...nodeFlags, '--import', 'tsx', script];
+  const cpu = pinning()?.server;
+  // taskset execs node in its own place (same pid), so every thread node starts inherits the CPU.
+  const [file, args] = cpu === undefined ? [process.execPath, argv] : ['taskset', ['-c', cpu, process.execPath, ...argv]];
+  const child: ChildProcess = spawn(file, args, {
     cwd,
     // plugpay as production starts it (scripts/run-compiled.mjs): with its malloc settings.
     env: serverEnv({ ...process.env, ...env }),

@@ -18,10 +18,12 @@
  *   --ramp-budget <s>    most seconds one server's ramps may take, all rows together (default 360;
  *                        a row then runs at the sessions reached, and says so)
  * BENCH_PLUGPAY_DIR runs plugpay from another checkout (with its node_modules).
+ * BENCH_PIN=0:1 runs the load generator on CPU 0 and each measured server on CPU 1 (bench/child-process.ts).
  * BENCH_CPU_PROF=<dir> makes each plugpay server write a V8 CPU profile there when it exits.
  */
 import { parseArgs } from 'node:util';
 import { runInProcessBenchmarks } from './in-process.js';
+import { pinLoadGenerator } from './child-process.js';
 import { formatMeterPath, runMeterPath, type MeterPathOptions } from './meter-path.js';
 import type { Store } from './plugpay-process.js';
 
@@ -76,6 +78,8 @@ async function main() {
     openConcurrency: values['open-concurrency'] ? Number(values['open-concurrency']) : undefined,
     log: (m) => console.log(m)
   };
+  const pinned = pinLoadGenerator();
+  if (pinned) console.log(`pinned: ${pinned}`);
   const report = await runMeterPath(opts);
   console.log('');
   console.log(formatMeterPath(report));
