@@ -123,7 +123,18 @@ export async function startPlugpay(opts: StartOptions): Promise<Plugpay> {
   const clock = opts.clock ?? systemClock;
 
   // --- store
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // The embedded store runs on a thread of its own, beside the event loop (docs/decisions/026).
+  const db = await openDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    thread: true,
+    // Without its store plugpay can neither take nor settle a payment. Money state is committed
+    // before money moves, so stopping is safe, and a supervisor's restart is the way back.
+    onThreadLost: (err) => {
+      logger.fatal({ err }, "the embedded store's thread stopped; plugpay exits");
+      process.exit(70);
+    }
+  });
   await migrate(db);
   const pidFile = !config.databaseUrl && !config.dataDir.startsWith('memory://') ? join(config.dataDir, 'plugpay.pid') : undefined;
 

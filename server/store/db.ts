@@ -5,8 +5,10 @@
  * Only `server/store/` builds SQL. Column types avoid `bigint` so both drivers return numbers.
  */
 import { mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import type { ErrorData, Ready, Reply, Request, ThreadData } from './pglite-thread.js';
 
 export type Row = Record<string, unknown>;
 
@@ -21,17 +23,20 @@ export interface Db extends Queryable {
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
   readonly kind: 'pglite' | 'postgres';
+  /** True when statements run on this thread (PGlite in process), holding up everything else while they do. */
+  readonly onMainThread?: boolean;
 }
 
 /**
  * How many sessions (or transactions) a write-behind batch puts in one statement. The embedded
- * store runs a statement synchronously on the main thread: a batch of 50 live sessions' samples
- * held it for 15–25 ms, and every meter sample arriving meanwhile waited that long. In pieces,
- * with the event loop turning between them, no sample waits for more than one piece. PostgreSQL
- * runs statements in its own processes, so there a batch goes whole.
+ * store runs a statement synchronously on the thread that runs it: a batch of 50 live sessions'
+ * samples held it for 15–25 ms. When that is the main thread (PGlite in process: tools and tests),
+ * every meter sample arriving meanwhile waited that long; in pieces, with the event loop turning
+ * between them, none waits for more than one. PostgreSQL runs statements in its own processes, and
+ * plugpay's server runs PGlite on a thread of its own, so there a batch goes whole.
  */
 export function batchPieceSize(db: Queryable): number {
-  return (db as Partial<Db>).kind === 'pglite' ? 5 : Number.POSITIVE_INFINITY;
+  return (db as Partial<Db>).onMainThread ? 5 : Number.POSITIVE_INFINITY;
 }
 
 /** `items` in consecutive pieces of at most `size` (one piece when it is infinite). */
@@ -56,6 +61,7 @@ export function inPieces<T>(items: T[], size: number, write: (piece: T[]) => Pro
 
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
+  readonly onMainThread = true;
   constructor(private readonly pg: PGlite) {}
   async query<T extends Row>(sql: string, params: unknown[] = []) {
     const r = await this.pg.query<T>(sql, params);
@@ -71,6 +77,110 @@ class PgliteDb implements Db {
   }
   async close() {
     if (!this.pg.closed) await this.pg.close();
+  }
+}
+
+/** A request before it is numbered (Omit over each member of the union, not over their common keys). */
+type Unnumbered<R> = R extends { id: number } ? Omit<R, 'id'> : never;
+
+/** A database error rebuilt from its fields, so `err.code` (SQLSTATE) reads as it does in process. */
+function rebuiltError(data: ErrorData): Error {
+  const { message, stack: _stack, ...fields } = data;
+  return Object.assign(new Error(message), fields);
+}
+
+/**
+ * PGlite on a worker thread of its own (server/store/pglite-thread.ts): the same store and the
+ * same SQL, but a statement's WebAssembly runs beside the event loop instead of on it.
+ */
+class PgliteThreadDb implements Db {
+  readonly kind = 'pglite' as const;
+  readonly onMainThread = false;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (r: Reply & { ok: true }) => void; reject: (e: Error) => void }>();
+  private gone: Error | undefined;
+  private closing = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    onLost: (err: Error) => void
+  ) {
+    worker.on('message', (r: Reply) => {
+      const w = this.waiting.get(r.id);
+      if (!w) return;
+      this.waiting.delete(r.id);
+      if (r.ok) w.resolve(r);
+      else w.reject(rebuiltError(r.error));
+    });
+    const fail = (err: Error) => {
+      const first = !this.gone;
+      this.gone ??= err;
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+      if (first && !this.closing) onLost(err);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the embedded store's thread exited (code ${code})`)));
+  }
+
+  static async start(data: ThreadData, onLost: (err: Error) => void): Promise<PgliteThreadDb> {
+    // From the TypeScript sources (tests, `npm run dev`) the worker needs tsx to load its file;
+    // the compiled server (dist/) runs the .js beside this one with plain node.
+    const fromSource = import.meta.url.endsWith('.ts');
+    const file = new URL(fromSource ? './pglite-thread.ts' : './pglite-thread.js', import.meta.url);
+    const worker = fromSource
+      ? new Worker(`import('tsx/esm/api').then((tsx) => tsx.tsImport(${JSON.stringify(file.href)}, ${JSON.stringify(file.href)}))`, { eval: true, workerData: data })
+      : new Worker(file, { workerData: data });
+    const ready = await new Promise<Ready>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the embedded store's thread exited while starting (code ${code})`)));
+    });
+    if (!ready.ready) {
+      await worker.terminate();
+      throw rebuiltError(ready.error);
+    }
+    return new PgliteThreadDb(worker, onLost);
+  }
+
+  private send(req: Unnumbered<Request>): Promise<Reply & { ok: true }> {
+    if (this.gone) return Promise.reject(this.gone);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...req, id });
+    });
+  }
+
+  async query<T extends Row>(sql: string, params: unknown[] = []) {
+    const r = await this.send({ op: 'query', sql, params });
+    return { rows: r.rows as T[] };
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const { tx } = await this.send({ op: 'begin' });
+    let result: T;
+    try {
+      result = await fn({
+        query: async <R extends Row>(sql: string, params: unknown[] = []) => ({ rows: (await this.send({ op: 'query', sql, params, tx })).rows as R[] })
+      });
+    } catch (err) {
+      await this.send({ op: 'end', tx: tx!, commit: false }).catch(() => undefined);
+      throw err;
+    }
+    await this.send({ op: 'end', tx: tx!, commit: true });
+    return result;
+  }
+
+  async exec(sql: string) {
+    await this.send({ op: 'exec', sql });
+  }
+
+  async close() {
+    if (this.gone) return;
+    this.closing = true;
+    await this.send({ op: 'close' });
+    await this.worker.terminate();
   }
 }
 
@@ -125,9 +235,12 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 
 /**
  * Opens the store: PostgreSQL when `databaseUrl` is given, else PGlite in `dataDir`
- * (`memory://` for a throw-away database in tests).
+ * (`memory://` for a throw-away database in tests). With `thread`, PGlite runs on a worker thread
+ * of its own (the server does that); without, in process (short-lived tools, most tests). Should
+ * that thread ever stop on its own, every statement waiting or to come fails, and `onThreadLost`
+ * is told once.
  */
-export async function openDb(opts: { databaseUrl?: string; dataDir?: string }): Promise<Db> {
+export async function openDb(opts: { databaseUrl?: string; dataDir?: string; thread?: boolean; onThreadLost?: (err: Error) => void }): Promise<Db> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
     // A dropped idle connection must not crash the process; pg reconnects on next use.
@@ -137,6 +250,8 @@ export async function openDb(opts: { databaseUrl?: string; dataDir?: string }): 
   }
   const dir = opts.dataDir ?? 'memory://';
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const lite = await PGlite.create(dir.startsWith('memory://') ? dir : `${dir.replace(/\/+$/, '')}/pglite`, { startParams: pgliteStartParams() });
+  const where = dir.startsWith('memory://') ? dir : `${dir.replace(/\/+$/, '')}/pglite`;
+  if (opts.thread) return PgliteThreadDb.start({ dataDir: where, startParams: pgliteStartParams() }, opts.onThreadLost ?? (() => undefined));
+  const lite = await PGlite.create(where, { startParams: pgliteStartParams() });
   return new PgliteDb(lite);
 }
