@@ -99,9 +99,23 @@ describe('PGlite on its own thread', () => {
     expect(turningThreaded).toBeGreaterThan(stillInProcess + 50);
   });
 
-  it('answers a statement after close with an error, not a hang', async () => {
-    const db = await store(true);
+  it('tells once when the thread stops on its own, and fails what waits and what comes', async () => {
+    const lost: Error[] = [];
+    const db = await openDb({ dataDir: 'memory://', thread: true, onThreadLost: (err) => lost.push(err) });
+    open.push(db);
+    const waiting = db.query(HEAVY);
+    // Stands in for a WebAssembly abort: the worker is gone without a close.
+    await (db as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(waiting).rejects.toThrow(/exited/);
+    await expect(db.query('select 1')).rejects.toThrow(/exited/);
+    expect(lost).toHaveLength(1);
+  });
+
+  it('answers a statement after close with an error, not a hang, and a close is not a loss', async () => {
+    const lost: Error[] = [];
+    const db = await openDb({ dataDir: 'memory://', thread: true, onThreadLost: (err) => lost.push(err) });
     await db.close();
     await expect(db.query('select 1')).rejects.toThrow(/exited/);
+    expect(lost).toEqual([]);
   });
 });
