@@ -102,9 +102,10 @@ describe.each(backends())('MeterSampleWriter on %s', (backend) => {
     expect(writer.stats).toMatchObject({ written: 4, dropped: 0 });
   });
 
-  it('writes a large batch whole on PostgreSQL, and in pieces on the embedded store with the event loop turning between them', async () => {
-    // The embedded store runs a statement on the main thread: one statement for a whole batch
-    // held every meter sample behind it for 15–25 ms at 2,000 live sessions.
+  it('writes a large batch whole on PostgreSQL, and in pieces on PGlite in process with the event loop turning between them', async () => {
+    // PGlite in process runs a statement on the main thread: one statement for a whole batch
+    // held every meter sample behind it for 15–25 ms at 2,000 live sessions. (The server runs it
+    // on a thread of its own, where batches go whole: server/store/pglite-thread.test.ts.)
     const made = await aDbWithASession(backend);
     db = made.db;
     const chargers = new ChargerRepository(db);
@@ -130,13 +131,14 @@ describe('MeterSampleWriter and a stopping transaction', () => {
     const held: Array<{ ids: number[]; release(): void }> = [];
     const store = {
       kind: 'pglite',
+      onMainThread: true, // PGlite in process: batches go in pieces
       query: (_sql: string, params: unknown[] = []) =>
         new Promise<{ rows: never[] }>((resolve) => held.push({ ids: [...new Set([...(params[0] as number[]), ...(params[7] as number[])])], release: () => resolve({ rows: [] }) }))
     };
     const writer = new MeterSampleWriter(store as never, silentLogger, 60_000);
     const sample = (id: number, s: number) => writer.add(id, [{ sampledAt: at(s), measurand: 'Energy.Active.Import.Register', phase: '', context: null, value: s, unit: 'Wh' }], { at: at(s), energyWh: s });
     for (let id = 1; id <= 12; id++) sample(id, 10);
-    const batch = writer.flush(); // three pieces on the embedded store: 1–5, 6–10, 11–12
+    const batch = writer.flush(); // three pieces on PGlite in process: 1–5, 6–10, 11–12
     await new Promise((resolve) => setImmediate(resolve));
     expect(held.map((h) => h.ids)).toEqual([[1, 2, 3, 4, 5]]);
 

@@ -3,7 +3,7 @@
  * errors, transactions), and must leave the event loop free while a statement runs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDb, type Db } from './db.js';
+import { batchPieceSize, openDb, type Db } from './db.js';
 
 const open: Db[] = [];
 async function store(thread: boolean): Promise<Db> {
@@ -47,6 +47,11 @@ describe('PGlite on its own thread', () => {
     expect(duplicate).toMatchObject({ code: '23505', constraint: 't_pkey', message: expect.stringContaining('duplicate key') });
     const syntax = await threaded.query('selec 1').catch((e: unknown) => e);
     expect(syntax).toMatchObject({ code: '42601' });
+  });
+
+  it('takes a write-behind batch whole, where PGlite in process takes it in pieces', async () => {
+    expect(batchPieceSize(await store(true))).toBe(Number.POSITIVE_INFINITY);
+    expect(batchPieceSize(await store(false))).toBe(5);
   });
 
   it('commits a transaction whole, rolls it back whole when its work throws, and is usable after', async () => {
