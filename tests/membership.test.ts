@@ -154,10 +154,16 @@ describe('a member', () => {
     const patches = Object.keys(pp.sandbox!.state.idempotency).filter((k) => k.includes('|PATCH ') && k.includes(`/recurring/v3/agreements/${agreementId}|`));
     expect(patches).toHaveLength(1);
 
-    // Back and forth to the same limit: each change is a change of its own, and each one is made.
-    for (const limitOre of [150000, 120000]) {
-      expect((await m.json('/api/member/agreement/limit', 'PUT', { limitOre })).status).toBe(200);
-      expect(await suggested()).toBe(limitOre);
+    // Back and forth to the same limit: each change is a change of its own, and each one is made,
+    // even when the clock gives every one of them the same instant.
+    clock.freeze();
+    try {
+      for (const limitOre of [150000, 120000, 150000, 120000]) {
+        expect((await m.json('/api/member/agreement/limit', 'PUT', { limitOre })).status).toBe(200);
+        expect(await suggested()).toBe(limitOre);
+      }
+    } finally {
+      clock.unfreeze();
     }
   }, 60_000);
 });

@@ -128,11 +128,11 @@ export class MemberService {
     return this.deps.db.transaction(async (tx) => {
       const row = await this.deps.members.agreement(tx, agreementId, { lock: true });
       if (!row) throw new ServiceError(404, 'No such agreement.');
-      if (row.status !== snap.state || row.suggestedMaxOre !== snap.suggestedMaxOre || row.maxOre !== snap.maxOre) {
-        await this.deps.members.updateAgreement(tx, agreementId, { status: snap.state, suggestedMaxOre: snap.suggestedMaxOre, maxOre: snap.maxOre }, this.deps.clock.now());
-        this.deps.logger.info({ agreementId, from: row.status, to: snap.state }, 'agreement changed');
-      }
-      return { ...row, status: snap.state, suggestedMaxOre: snap.suggestedMaxOre, maxOre: snap.maxOre };
+      if (row.status === snap.state && row.suggestedMaxOre === snap.suggestedMaxOre && row.maxOre === snap.maxOre) return row;
+      const at = this.deps.clock.now();
+      await this.deps.members.updateAgreement(tx, agreementId, { status: snap.state, suggestedMaxOre: snap.suggestedMaxOre, maxOre: snap.maxOre }, at);
+      this.deps.logger.info({ agreementId, from: row.status, to: snap.state }, 'agreement changed');
+      return { ...row, status: snap.state, suggestedMaxOre: snap.suggestedMaxOre, maxOre: snap.maxOre, updatedAt: at, version: row.version + 1 };
     });
   }
 
@@ -162,14 +162,14 @@ export class MemberService {
   }
 
   /**
-   * The Idempotency-Key of a limit change, from what the change is: this agreement, as stored (its
-   * `updatedAt` moves whenever a read-back stores a change, so it versions the row), from its
-   * limit to the new one. A retry of a change Vipps made but whose answer was lost is the same
+   * The Idempotency-Key of a limit change, from what the change is: this agreement, at the
+   * version stored (each read-back that stores a change counts it up), from its limit to the new
+   * one. A retry of a change Vipps made but whose answer was lost is the same
    * change, so Vipps replays its answer; going back to an earlier limit and forth again (A→B→A→B)
    * starts from another stored version each time, so each is a change of its own.
    */
-  static limitChangeKey(a: Pick<AgreementRecord, 'id' | 'updatedAt' | 'suggestedMaxOre'>, limitOre: number): string {
-    const change = `${a.id}|${a.updatedAt.toISOString()}|${a.suggestedMaxOre}|${limitOre}`;
+  static limitChangeKey(a: Pick<AgreementRecord, 'id' | 'version' | 'suggestedMaxOre'>, limitOre: number): string {
+    const change = `${a.id}|v${a.version}|${a.suggestedMaxOre}|${limitOre}`;
     // Recurring's keys are at most 40 characters, without #, ?, / or \ (base64url has none).
     return `lim-${createHash('sha256').update(change).digest('base64url').slice(0, 32)}`;
   }

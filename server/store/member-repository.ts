@@ -24,6 +24,8 @@ export interface AgreementRecord {
   confirmationUrl?: string;
   createdAt: Date;
   updatedAt: Date;
+  /** How many changes have been stored since the agreement was written (0 until the first). */
+  version: number;
 }
 
 /**
@@ -77,7 +79,8 @@ const agreement = (r: Row): AgreementRecord => ({
   maxOre: r.max_ore ?? undefined,
   confirmationUrl: r.confirmation_url ?? undefined,
   createdAt: new Date(r.created_at),
-  updatedAt: new Date(r.updated_at)
+  updatedAt: new Date(r.updated_at),
+  version: r.version
 });
 
 const charge = (r: Row): MemberChargeRecord => ({
@@ -139,7 +142,7 @@ export class MemberRepository {
     return member(rows[0]);
   }
 
-  async insertAgreement(db: Queryable, a: Omit<AgreementRecord, 'updatedAt'>): Promise<AgreementRecord> {
+  async insertAgreement(db: Queryable, a: Omit<AgreementRecord, 'updatedAt' | 'version'>): Promise<AgreementRecord> {
     const { rows } = await db.query(
       `insert into member_agreements (id, member_id, status, suggested_max_ore, max_ore, confirmation_url, created_at, updated_at)
        values ($1,$2,$3,$4,$5,$6,$7,$7) returning *`,
@@ -165,7 +168,13 @@ export class MemberRepository {
   }
 
   async updateAgreement(db: Queryable, id: string, change: { status: AgreementState; suggestedMaxOre: number; maxOre?: number }, at: Date): Promise<void> {
-    await db.query('update member_agreements set status = $2, suggested_max_ore = $3, max_ore = $4, updated_at = $5 where id = $1', [id, change.status, change.suggestedMaxOre, change.maxOre ?? null, at]);
+    await db.query('update member_agreements set status = $2, suggested_max_ore = $3, max_ore = $4, updated_at = $5, version = version + 1 where id = $1', [
+      id,
+      change.status,
+      change.suggestedMaxOre,
+      change.maxOre ?? null,
+      at
+    ]);
   }
 
   /** Member sessions still running, and those that stopped at or after `since`. */

@@ -363,6 +363,15 @@ alter table charging_sessions add column payment_url text;
 alter table charging_sessions set (fillfactor = 70);
 alter table charge_transactions set (fillfactor = 70);
 `
+  },
+  {
+    id: '011-agreement-version',
+    sql: `
+-- How many changes read back from Vipps a membership agreement has stored. A limit change's
+-- Idempotency-Key names the version it starts from; updated_at could not tell two changes
+-- stored within one instant of the clock apart.
+alter table member_agreements add column version int not null default 0;
+`
   }
 ];
 

@@ -104,10 +104,21 @@ export function sandboxApis(pp: TestPlugpay): VippsClient {
 /** A clock that a test moves forward. */
 export function movableClock() {
   let offsetMs = 0;
+  let frozenAt: number | undefined;
   return {
-    now: () => new Date(Date.now() + offsetMs),
+    now: () => new Date((frozenAt ?? Date.now()) + offsetMs),
     advance(ms: number) {
       offsetMs += ms;
+    },
+    /** Stops the clock where it is (`advance` still moves it), as if everything happened in one instant. */
+    freeze() {
+      frozenAt ??= Date.now();
+    },
+    /** Lets it run on from where it stood. */
+    unfreeze() {
+      if (frozenAt === undefined) return;
+      offsetMs -= Date.now() - frozenAt;
+      frozenAt = undefined;
     }
   };
 }
