@@ -148,7 +148,13 @@ class PgliteThreadDb implements Db {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...req, id });
+      try {
+        this.worker.postMessage({ ...req, id });
+      } catch (err) {
+        // A parameter that cannot cross threads (a function, say): this statement fails, nothing else.
+        this.waiting.delete(id);
+        reject(err as Error);
+      }
     });
   }
 

@@ -47,6 +47,9 @@ describe('PGlite on its own thread', () => {
     expect(duplicate).toMatchObject({ code: '23505', constraint: 't_pkey', message: expect.stringContaining('duplicate key') });
     const syntax = await threaded.query('selec 1').catch((e: unknown) => e);
     expect(syntax).toMatchObject({ code: '42601' });
+    // A parameter that cannot cross to the thread fails its own statement, not the store.
+    await expect(threaded.query('select $1::text', [() => 1])).rejects.toThrow();
+    expect((await threaded.query<{ n: number }>('select count(*)::int as n from t')).rows).toEqual([{ n: 1 }]);
   });
 
   it('takes a write-behind batch whole, where PGlite in process takes it in pieces', async () => {
