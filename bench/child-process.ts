@@ -56,15 +56,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-/**
- * Starts `node --import tsx <script>` in the repository with the given environment. With
- * BENCH_CPU_PROF=<dir>, the server writes a V8 CPU profile there when it exits (Node refuses
- * --cpu-prof in NODE_OPTIONS, so it has to be passed here). `nodeFlags` go to node before the script.
- * With BENCH_SERVER_OUT=<file>, everything the child prints is also appended to that file.
- */
+/** Starts `node --import tsx <script>` in `cwd` (the load's own helpers: the relay, the sandbox). */
 export function spawnTsx(script: string, env: Record<string, string>, cwd: string, nodeFlags: string[] = []): Child {
+  return spawnNode([...nodeFlags, '--import', 'tsx', script], env, cwd);
+}
+
+/**
+ * Starts `node <args>` in `cwd` with the given environment. With BENCH_CPU_PROF=<dir>, the
+ * process writes a V8 CPU profile there when it exits (Node refuses --cpu-prof in NODE_OPTIONS,
+ * so it has to be passed here). With BENCH_SERVER_OUT=<file>, everything the child prints is also
+ * appended to that file.
+ */
+export function spawnNode(nodeArgs: string[], env: Record<string, string>, cwd: string): Child {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const argv = [...profile, ...nodeFlags, '--import', 'tsx', script];
+  const argv = [...profile, ...nodeArgs];
   const cpu = pinning()?.server;
   // taskset execs node in its own place (same pid), so every thread node starts inherits the CPU.
   const [file, args] = cpu === undefined ? [process.execPath, argv] : ['taskset', ['-c', cpu, process.execPath, ...argv]];
