@@ -30,7 +30,7 @@ export interface ThreadData {
   startParams: string[];
 }
 
-export function errorData(err: unknown): ErrorData {
+function errorData(err: unknown): ErrorData {
   const data: ErrorData = { message: err instanceof Error ? err.message : String(err) };
   if (err && typeof err === 'object') {
     for (const [k, v] of Object.entries(err)) if (typeof v === 'string' || typeof v === 'number') data[k] = v;
